@@ -1,0 +1,1 @@
+// Placeholder: PnyxAudit is being built.

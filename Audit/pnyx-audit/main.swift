@@ -1,0 +1,1 @@
+print("pnyx-audit: not yet")

@@ -1,0 +1,1 @@
+// Placeholder: PnyxCrypto is being built.

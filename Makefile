@@ -1,0 +1,37 @@
+# Pnyx — the two commands a new user runs are `make run` and `make test`.
+# Each target first installs missing Debian packages (as root; otherwise it prints the
+# exact apt-get command to run) and then builds.
+
+SHELL := /bin/bash
+SWIFT ?= swift
+APT_PACKAGES := libssl-dev libsodium-dev libpq-dev postgresql pkg-config
+RELEASE_PATH := .build-release
+
+.PHONY: run test bench deps build build-release clean
+
+deps:
+	@./.ci/install-deps $(APT_PACKAGES)
+
+build: deps
+	$(SWIFT) build
+
+build-release: deps
+	$(SWIFT) build -c release --scratch-path $(RELEASE_PATH)
+
+## run: start Pnyx (until the services exist, the demo of what exists).
+run: deps
+	$(SWIFT) build -c release --scratch-path $(RELEASE_PATH) --product pnyx
+	$(RELEASE_PATH)/release/pnyx demo
+
+## test: every test, unit and integration (a private PostgreSQL is started by the tests).
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## bench: release-mode benchmarks; prints a table and writes .bench/results.json.
+bench: deps
+	$(SWIFT) build -c release --scratch-path $(RELEASE_PATH) --product pnyx-bench
+	$(RELEASE_PATH)/release/pnyx-bench --output .bench/results.json
+
+clean:
+	rm -rf .build $(RELEASE_PATH) .bench

@@ -1,0 +1,93 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// One settings array for every Swift target (Swift 6 language mode everywhere).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Pnyx",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "PnyxCrypto", targets: ["PnyxCrypto"]),
+        .library(name: "PnyxTransparency", targets: ["PnyxTransparency"]),
+        .library(name: "PnyxPostgres", targets: ["PnyxPostgres"]),
+        .library(name: "PnyxLogStore", targets: ["PnyxLogStore"]),
+        .library(name: "PnyxAudit", targets: ["PnyxAudit"]),
+        .executable(name: "pnyx", targets: ["pnyx"]),
+        .executable(name: "pnyx-audit", targets: ["pnyx-audit"]),
+        .executable(name: "pnyx-bench", targets: ["pnyx-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // MARK: C libraries (Crypto/)
+        .systemLibrary(
+            name: "COpenSSL", path: "Crypto/COpenSSL", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(
+            name: "CSodium", path: "Crypto/CSodium", pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]),
+
+        // MARK: Cryptography (Crypto/)
+        .target(
+            name: "PnyxCrypto", dependencies: ["COpenSSL", "CSodium"],
+            path: "Crypto/PnyxCrypto", swiftSettings: swiftSettings),
+        .target(
+            name: "PnyxTransparency", dependencies: ["PnyxCrypto"],
+            path: "Crypto/PnyxTransparency", swiftSettings: swiftSettings),
+
+        // MARK: Store (Sources/)
+        .systemLibrary(
+            name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]),
+        .target(
+            name: "PnyxPostgres",
+            dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "PnyxLogStore",
+            dependencies: ["PnyxPostgres", "PnyxTransparency", "PnyxCrypto",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
+
+        // MARK: Executables (Sources/)
+        .executableTarget(
+            name: "pnyx",
+            dependencies: ["PnyxLogStore", "PnyxPostgres", "PnyxTransparency", "PnyxCrypto",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "pnyx-bench",
+            dependencies: ["PnyxLogStore", "PnyxPostgres", "PnyxTransparency", "PnyxCrypto",
+                           "COpenSSL", "CSodium", "CLibPQ",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings),
+
+        // MARK: Auditor (Audit/) — pure code only: never the store, never a server.
+        .target(
+            name: "PnyxAudit", dependencies: ["PnyxTransparency", "PnyxCrypto"],
+            path: "Audit/PnyxAudit", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "pnyx-audit",
+            dependencies: ["PnyxAudit",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Audit/pnyx-audit", swiftSettings: swiftSettings),
+
+        // MARK: Tests
+        .testTarget(name: "PnyxCryptoTests", dependencies: ["PnyxCrypto"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PnyxTransparencyTests", dependencies: ["PnyxTransparency", "PnyxCrypto"],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "PnyxPostgresTests", dependencies: ["PnyxPostgres"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PnyxLogStoreTests",
+            dependencies: ["PnyxLogStore", "PnyxPostgres", "PnyxTransparency", "PnyxCrypto"],
+            swiftSettings: swiftSettings),
+    ],
+    swiftLanguageModes: [.v6]
+)

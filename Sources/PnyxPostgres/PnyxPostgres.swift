@@ -1,0 +1,1 @@
+// Placeholder: PnyxPostgres is being built.

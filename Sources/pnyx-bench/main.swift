@@ -1,0 +1,1 @@
+print("pnyx-bench: no benchmarks yet")

@@ -1,0 +1,1 @@
+print("pnyx: nothing to run yet")
