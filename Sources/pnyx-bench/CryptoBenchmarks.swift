@@ -1,0 +1,4 @@
+/// Crypto benchmarks (to be filled in).
+enum CryptoBenchmarks {
+    static func run(_ report: inout BenchReport) throws {}
+}

@@ -1,0 +1,4 @@
+/// Merkle benchmarks (to be filled in).
+enum MerkleBenchmarks {
+    static func run(_ report: inout BenchReport) throws {}
+}

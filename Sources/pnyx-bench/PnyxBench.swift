@@ -1,0 +1,29 @@
+import ArgumentParser
+import Foundation
+
+/// `pnyx-bench`: release-mode benchmarks. Every figure with a bar is a ratio against the
+/// machine's own raw limit measured in the same run (or an absolute bar from the product brief).
+@main
+struct PnyxBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pnyx-bench", abstract: "Measure Pnyx against the machine's own limits.")
+
+    @Option(help: "Where to write the flat JSON object of figures.")
+    var output: String = ".bench/results.json"
+
+    @Option(help: "Comma-separated groups to run (crypto, merkle, log). Default: all.")
+    var only: String?
+
+    mutating func run() throws {
+        let groups = only.map { Set($0.split(separator: ",").map(String.init)) }
+        func wanted(_ name: String) -> Bool { groups?.contains(name) ?? true }
+        var report = BenchReport()
+        if wanted("crypto") { print("crypto:"); try CryptoBenchmarks.run(&report) }
+        if wanted("merkle") { print("merkle:"); try MerkleBenchmarks.run(&report) }
+        if wanted("log") { print("log:"); try LogBenchmarks.run(&report) }
+        print()
+        print(report.table())
+        try report.write(to: output)
+        print("\nwrote \(output)")
+    }
+}

@@ -1,1 +1,0 @@
-print("pnyx-bench: no benchmarks yet")
