@@ -18,7 +18,7 @@ struct PnyxBench: ParsableCommand {
         let groups = only.map { Set($0.split(separator: ",").map(String.init)) }
         func wanted(_ name: String) -> Bool { groups?.contains(name) ?? true }
         var report = BenchReport()
-        if wanted("crypto") { print("crypto:"); try CryptoBenchmarks.run(&report) }
+        if wanted("crypto") { print("crypto:"); try CryptoBenchmarks.run(&report); try SodiumBenchmarks.run(&report) }
         if wanted("merkle") { print("merkle:"); try MerkleBenchmarks.run(&report) }
         if wanted("log") { print("log:"); try LogBenchmarks.run(&report) }
         print()
