@@ -1,0 +1,48 @@
+public import PnyxCrypto
+
+/// Anything that can check one note signature line: the key name and ID it answers to,
+/// and the check itself. ``NoteVerifier`` (type 0x01) and ``CosignatureVerifier`` (type 0x04) conform.
+public protocol NoteSignatureVerifier: Sendable {
+    /// The key name on the signature lines this verifier checks.
+    var name: String { get }
+    /// The key ID on the signature lines this verifier checks.
+    var keyID: UInt32 { get }
+    /// The verifier key string `<name>+<hex key ID>+<base64(type || public key)>`.
+    var verifierKey: String { get }
+    /// True when `signature` (the bytes after the key ID) is valid over the note `text`.
+    func isValidSignature(_ signature: [UInt8], forText text: [UInt8]) -> Bool
+}
+
+/// An Ed25519 note verifier (signature type 0x01): a key name, key ID and public key.
+public struct NoteVerifier: NoteSignatureVerifier, Hashable {
+    public let name: String
+    public let keyID: UInt32
+    /// The Ed25519 public key.
+    public let publicKey: Ed25519.PublicKey
+
+    /// A verifier for `publicKey` under `name`; the key ID is derived. Throws `key.invalid_name`.
+    public init(name: String, publicKey: Ed25519.PublicKey) throws(TransparencyError) {
+        try NoteKey.validateName(name)
+        self.name = name
+        self.publicKey = publicKey
+        self.keyID = NoteKey.keyID(name: name, type: .ed25519, publicKey: publicKey.rawRepresentation)
+    }
+
+    /// Parses a verifier key `<name>+<hex key ID>+<base64(0x01 || public key)>`.
+    /// Throws `key.malformed` (including a key ID that does not match), `key.invalid_name`
+    /// or `key.unsupported_algorithm`.
+    public init(verifierKey: String) throws(TransparencyError) {
+        let parts = try NoteKey.decodeVerifier(verifierKey, expecting: .ed25519)
+        self.name = parts.name
+        self.keyID = parts.keyID
+        self.publicKey = parts.publicKey
+    }
+
+    public var verifierKey: String {
+        NoteKey.encode(name: name, keyID: keyID, type: .ed25519, material: publicKey.rawRepresentation)
+    }
+
+    public func isValidSignature(_ signature: [UInt8], forText text: [UInt8]) -> Bool {
+        publicKey.isValidSignature(signature, for: text)
+    }
+}
