@@ -1,1 +1,0 @@
-// Placeholder: PnyxPostgres is being built.
