@@ -1,1 +1,0 @@
-// Placeholder: PnyxTransparency is being built.
