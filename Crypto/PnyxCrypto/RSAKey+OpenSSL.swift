@@ -226,8 +226,12 @@ final class RSAKeyHandle: @unchecked Sendable {
             ("rsa-exponent1", dP), ("rsa-exponent2", dQ),
             ("rsa-coefficient1", qInv),
         ]
-        for (name, value) in entries {
-            guard OSSL_PARAM_BLD_push_BN(builder, name, value.pointer) == 1 else {
+        // The builder and its OSSL_PARAM array keep the name pointers (no copy): they must
+        // outlive EVP_PKEY_fromdata, so they are C copies freed on return.
+        let names = entries.map { strdup($0.0) }
+        defer { names.forEach { free($0) } }
+        for ((name, value), cName) in zip(entries, names) {
+            guard let cName, OSSL_PARAM_BLD_push_BN(builder, cName, value.pointer) == 1 else {
                 throw OpenSSLError.failure("OSSL_PARAM_BLD_push_BN(\(name))")
             }
         }
