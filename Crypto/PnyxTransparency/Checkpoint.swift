@@ -70,6 +70,13 @@ public struct Checkpoint: Sendable, Hashable {
         return out
     }
 
+    /// Byte-wise equality (origin and extension lines compared as UTF-8 bytes).
+    public static func == (lhs: Checkpoint, rhs: Checkpoint) -> Bool {
+        lhs.size == rhs.size && lhs.rootHash == rhs.rootHash && NoteKey.sameBytes(lhs.text, rhs.text)
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(Array(text.utf8)) }
+
     /// An unsigned note holding this checkpoint.
     public func note() -> Note {
         // A checkpoint's text is always valid note text.

@@ -95,7 +95,7 @@ public struct Cosigner: Sendable {
     public func cosign(_ note: Note, timestamp: UInt64) throws(TransparencyError) -> Note {
         let checkpoint = try Checkpoint(note: note)
         var signed = note
-        signed.signatures.removeAll { $0.name == name && $0.keyID == keyID }
+        signed.signatures.removeAll { $0.isBy(name: name, keyID: keyID) }
         signed.signatures.append(try cosign(checkpoint, timestamp: timestamp))
         return signed
     }
@@ -129,6 +129,17 @@ public struct CosignatureVerifier: NoteSignatureVerifier, Hashable {
         NoteKey.encode(name: name, keyID: keyID, type: .cosignatureV1, material: publicKey.rawRepresentation)
     }
 
+    /// Byte-wise equality of name, key ID and public key.
+    public static func == (lhs: CosignatureVerifier, rhs: CosignatureVerifier) -> Bool {
+        lhs.keyID == rhs.keyID && lhs.publicKey == rhs.publicKey && NoteKey.sameBytes(lhs.name, rhs.name)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(keyID)
+        hasher.combine(publicKey)
+        hasher.combine(Array(name.utf8))
+    }
+
     public func isValidSignature(_ signature: [UInt8], forText text: [UInt8]) -> Bool {
         guard let cosignature = try? Cosignature(noteSignatureBytes: signature) else { return false }
         let message = Cosignature.signedMessage(checkpointText: text, timestamp: cosignature.timestamp)
@@ -139,7 +150,7 @@ public struct CosignatureVerifier: NoteSignatureVerifier, Hashable {
     /// Throws `note.unknown_key` when the line is not this cosigner's, `cosignature.malformed`
     /// or `cosignature.bad_signature`.
     public func verify(_ signature: Note.Signature, for checkpoint: Checkpoint) throws(TransparencyError) -> UInt64 {
-        guard signature.name == name, signature.keyID == keyID else {
+        guard signature.isBy(name: name, keyID: keyID) else {
             throw TransparencyError(.noteUnknownKey, "signature is by \(signature.name), not cosigner \(name)")
         }
         let cosignature = try Cosignature(noteSignatureBytes: signature.bytes)
@@ -154,7 +165,7 @@ public struct CosignatureVerifier: NoteSignatureVerifier, Hashable {
     /// Throws `checkpoint.malformed`, `note.unknown_key` when absent, or as ``verify(_:for:)``.
     public func verifiedTimestamp(in note: Note) throws(TransparencyError) -> UInt64 {
         let checkpoint = try Checkpoint(note: note)
-        guard let line = note.signatures.first(where: { $0.name == name && $0.keyID == keyID }) else {
+        guard let line = note.signatures.first(where: { $0.isBy(name: name, keyID: keyID) }) else {
             throw TransparencyError(.noteUnknownKey, "no cosignature by \(name) on the note")
         }
         return try verify(line, for: checkpoint)

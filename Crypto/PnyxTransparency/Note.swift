@@ -41,6 +41,22 @@ public struct Note: Sendable, Hashable {
 
         /// The full signature line, including the em dash prefix and the final newline.
         public var line: String { "— \(name) \(base64)\n" }
+
+        /// Byte-wise equality (names are compared as UTF-8 bytes, not by canonical equivalence).
+        public static func == (lhs: Signature, rhs: Signature) -> Bool {
+            lhs.keyID == rhs.keyID && lhs.bytes == rhs.bytes && NoteKey.sameBytes(lhs.name, rhs.name)
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(keyID)
+            hasher.combine(bytes)
+            hasher.combine(Array(name.utf8))
+        }
+
+        /// True when this line is by the key with `name` (byte-wise) and `keyID`.
+        func isBy(name: String, keyID: UInt32) -> Bool {
+            self.keyID == keyID && NoteKey.sameBytes(self.name, name)
+        }
     }
 
     /// The signed text, including its final newline.
@@ -114,6 +130,16 @@ public struct Note: Sendable, Hashable {
         out += "\n"
         for signature in signatures { out += signature.line }
         return out
+    }
+
+    /// Byte-wise equality of text and signatures (not Unicode canonical equivalence).
+    public static func == (lhs: Note, rhs: Note) -> Bool {
+        NoteKey.sameBytes(lhs.text, rhs.text) && lhs.signatures == rhs.signatures
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(Array(text.utf8))
+        hasher.combine(signatures)
     }
 
     // MARK: Validation

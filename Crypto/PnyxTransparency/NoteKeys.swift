@@ -33,6 +33,10 @@ public enum NoteKey {
         return UInt32(digest[0]) << 24 | UInt32(digest[1]) << 16 | UInt32(digest[2]) << 8 | UInt32(digest[3])
     }
 
+    /// Byte-wise equality of key names and texts (Swift's `==` on strings is canonical
+    /// equivalence, which would let differently encoded names or texts compare equal).
+    static func sameBytes(_ a: String, _ b: String) -> Bool { a.utf8.elementsEqual(b.utf8) }
+
     /// Eight lower-case hex digits of a key ID.
     static func hex(_ keyID: UInt32) -> String {
         Hex.encode([UInt8(keyID >> 24), UInt8(keyID >> 16 & 0xff), UInt8(keyID >> 8 & 0xff), UInt8(keyID & 0xff)])

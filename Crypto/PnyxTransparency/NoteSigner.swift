@@ -53,7 +53,7 @@ public struct NoteSigner: Sendable {
     /// `note` with this signer's signature added, replacing any earlier one with the same name and key ID.
     public func sign(_ note: Note) -> Note {
         var signed = note
-        signed.signatures.removeAll { $0.name == name && $0.keyID == keyID }
+        signed.signatures.removeAll { $0.isBy(name: name, keyID: keyID) }
         signed.signatures.append(signature(forText: Array(note.text.utf8)))
         return signed
     }

@@ -42,6 +42,17 @@ public struct NoteVerifier: NoteSignatureVerifier, Hashable {
         NoteKey.encode(name: name, keyID: keyID, type: .ed25519, material: publicKey.rawRepresentation)
     }
 
+    /// Byte-wise equality of name, key ID and public key.
+    public static func == (lhs: NoteVerifier, rhs: NoteVerifier) -> Bool {
+        lhs.keyID == rhs.keyID && lhs.publicKey == rhs.publicKey && NoteKey.sameBytes(lhs.name, rhs.name)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(keyID)
+        hasher.combine(publicKey)
+        hasher.combine(Array(name.utf8))
+    }
+
     public func isValidSignature(_ signature: [UInt8], forText text: [UInt8]) -> Bool {
         publicKey.isValidSignature(signature, for: text)
     }

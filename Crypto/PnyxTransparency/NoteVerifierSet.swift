@@ -3,9 +3,14 @@
 /// Signatures whose (name, key ID) match no known verifier are ignored. Every signature from a
 /// known verifier must verify, and at least one must be present.
 public struct NoteVerifierSet: Sendable {
+    /// A (name, key ID) pair; the name is kept as UTF-8 bytes so lookups are byte-exact.
     private struct KeyRef: Hashable {
-        let name: String
+        let name: [UInt8]
         let keyID: UInt32
+        init(name: String, keyID: UInt32) {
+            self.name = Array(name.utf8)
+            self.keyID = keyID
+        }
     }
 
     private let verifiers: [KeyRef: any NoteSignatureVerifier]

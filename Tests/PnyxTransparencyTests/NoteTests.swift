@@ -128,6 +128,18 @@ struct NoteTests {
         #expect(verified.map(\.name) == ["PeterNeumann"])
     }
 
+    @Test("Names match byte for byte: a canonically equivalent name is another key")
+    func byteExactNames() throws {
+        let precomposed = try signer("caf\u{E9}", seed: 4)
+        let note = try precomposed.sign(text: "menu\n")
+        var renamed = note
+        renamed.signatures = [try Note.Signature(name: "cafe\u{301}", keyID: precomposed.keyID, bytes: note.signatures[0].bytes)]
+        #expect(renamed != note)
+        expectCode(.noteUnknownKey) { try NoteVerifierSet([precomposed.verifier]).verify(Note(parsing: renamed.serialized())) }
+        _ = try NoteVerifierSet([precomposed.verifier]).verify(note)
+        #expect(try Note(text: "caf\u{E9}\n") != (try Note(text: "cafe\u{301}\n")))
+    }
+
     @Test("Only unknown signatures: note.unknown_key; empty verifier set too")
     func onlyUnknown() throws {
         let note = try Note(parsing: PeterNeumann.note)
