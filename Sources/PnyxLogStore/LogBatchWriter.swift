@@ -1,0 +1,135 @@
+import PnyxCrypto
+import PnyxPostgres
+import PnyxTransparency
+
+/// What an appender remembers between batches: the log's size, last entry hash, and the
+/// stored hashes of the maximal complete subtrees (the only earlier hashes a later append
+/// can need). Valid only while the database head still matches.
+struct LogFrontier: Sendable {
+    let size: Int64
+    let lastHash: MerkleHash
+    let roots: [Int64: MerkleHash]
+}
+
+/// One group-commit batch, run on a pool thread in one transaction:
+/// `BEGIN; pg_advisory_xact_lock(key); read head; COPY entries; COPY hashes; COMMIT`.
+enum LogBatchWriter {
+    static let lockSQL = "SELECT pg_advisory_xact_lock($1)"
+    static let headSQL =
+        "SELECT position, entry_hash FROM log_entries WHERE log_id = $1 ORDER BY position DESC LIMIT 1"
+    static let existsSQL = "SELECT 1 FROM log_logs WHERE log_id = $1"
+    static let copyEntriesSQL =
+        "COPY log_entries (log_id, position, payload, previous_hash, entry_hash) FROM STDIN (FORMAT binary)"
+    static let copyHashesSQL = "COPY log_hashes (log_id, stored_index, hash) FROM STDIN (FORMAT binary)"
+
+    /// The 64-bit advisory lock key serialising appends to `logID` across processes.
+    static func appendLockKey(_ logID: [UInt8]) -> Int64 { lockKey("pnyx-log-append", logID) }
+
+    /// The advisory lock key serialising checkpoints of `logID`.
+    static func checkpointLockKey(_ logID: [UInt8]) -> Int64 { lockKey("pnyx-log-checkpoint", logID) }
+
+    private static func lockKey(_ domain: String, _ logID: [UInt8]) -> Int64 {
+        let digest = SHA256.hash(parts: [Array(domain.utf8), [0x0A], logID])
+        var key: UInt64 = 0
+        for byte in digest.prefix(8) { key = key << 8 | UInt64(byte) }
+        return Int64(bitPattern: key)
+    }
+
+    /// Reads the committed head of `logID` (call under the append lock for a stable answer).
+    static func head(_ connection: PostgresConnection, _ logID: [UInt8]) throws -> LogHead {
+        let rows = try connection.queryPrepared(headSQL, [.bytea(logID)])
+        guard let row = rows.first else { return LogHead(size: 0, lastHash: LogLeaf.genesisHash(logID: logID)) }
+        let position = try row.decode(Int64.self, at: 0)
+        return LogHead(size: position + 1, lastHash: try MerkleHash(bytes: try row.decode([UInt8].self, at: 1)))
+    }
+
+    /// Appends `payloads` in order as one committed transaction and returns their receipts
+    /// and the new frontier. Throws (and commits nothing) on any failure; a broken connection
+    /// during COMMIT is reported as `db.connection_lost`, never as success.
+    static func write(
+        _ connection: PostgresConnection, logID: [UInt8], payloads: [[UInt8]], cached: LogFrontier?
+    ) throws -> ([LogReceipt], LogFrontier) {
+        try connection.transaction { conn in
+            _ = try conn.queryPrepared(lockSQL, [.int64(appendLockKey(logID))])
+            let head = try head(conn, logID)
+            let frontier: LogFrontier
+            if let cached, cached.size == head.size, cached.lastHash == head.lastHash {
+                frontier = cached
+            } else {
+                frontier = try load(conn, logID: logID, head: head)
+            }
+            return try append(conn, logID: logID, payloads: payloads, frontier: frontier)
+        }
+    }
+
+    /// Rebuilds the frontier from the database (another process appended, or first use).
+    static func load(_ conn: PostgresConnection, logID: [UInt8], head: LogHead) throws -> LogFrontier {
+        if head.size == 0 {
+            guard try !conn.queryPrepared(existsSQL, [.bytea(logID)]).isEmpty else {
+                throw LogStoreError(.unknownLog, "no log \(logID.hexString); create it first")
+            }
+        }
+        let indexes = try TileMath.treeHashIndexes(treeSize: head.size)
+        let hashes = try DatabaseHashReader(connection: conn, logID: logID).readHashes(indexes)
+        return LogFrontier(
+            size: head.size, lastHash: head.lastHash, roots: Dictionary(uniqueKeysWithValues: zip(indexes, hashes)))
+    }
+
+    private static func append(
+        _ conn: PostgresConnection, logID: [UInt8], payloads: [[UInt8]], frontier: LogFrontier
+    ) throws -> ([LogReceipt], LogFrontier) {
+        let start = frontier.size
+        var receipts: [LogReceipt] = []
+        receipts.reserveCapacity(payloads.count)
+        var leafHashes: [MerkleHash] = []
+        leafHashes.reserveCapacity(payloads.count)
+        var entries = BinaryCopyBuffer(capacity: payloads.reduce(0) { $0 + $1.count + 160 })
+        var previous = frontier.lastHash
+        for (offset, payload) in payloads.enumerated() {
+            let position = start + Int64(offset)
+            let leaf = try LogLeaf(position: UInt64(position), previousHash: previous, payload: payload)
+            let hash = leaf.entryHash
+            entries.beginTuple(fields: 5)
+            entries.appendBytes(logID)
+            entries.appendInt64(position)
+            entries.appendBytes(payload)
+            entries.appendHash(previous)
+            entries.appendHash(hash)
+            receipts.append(LogReceipt(position: position, entryHash: hash, previousHash: previous))
+            leafHashes.append(hash)
+            previous = hash
+        }
+        entries.finish()
+
+        let roots = frontier.roots
+        let stored = try TileMath.storedHashesForAppend(
+            leafHashes: leafHashes, startingAt: start,
+            reader: HashReaderFunction { indexes in
+                try indexes.map { index in
+                    guard let hash = roots[index] else {
+                        throw LogStoreError(.corrupt, "frontier hash \(index) missing for log \(logID.hexString)")
+                    }
+                    return hash
+                }
+            })
+        let base = TileMath.storedHashCount(treeSize: start)
+        var hashes = BinaryCopyBuffer(capacity: stored.count * (logID.count + 58))
+        for (offset, hash) in stored.enumerated() {
+            hashes.beginTuple(fields: 3)
+            hashes.appendBytes(logID)
+            hashes.appendInt64(base + Int64(offset))
+            hashes.appendHash(hash)
+        }
+        hashes.finish()
+
+        try conn.copyIn(copyEntriesSQL, data: entries.bytes)
+        try conn.copyIn(copyHashesSQL, data: hashes.bytes)
+
+        let newSize = start + Int64(payloads.count)
+        var newRoots: [Int64: MerkleHash] = [:]
+        for index in try TileMath.treeHashIndexes(treeSize: newSize) {
+            newRoots[index] = index >= base ? stored[Int(index - base)] : roots[index]
+        }
+        return (receipts, LogFrontier(size: newSize, lastHash: previous, roots: newRoots))
+    }
+}

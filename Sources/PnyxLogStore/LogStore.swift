@@ -1,0 +1,116 @@
+import Foundation
+public import Logging
+public import PnyxPostgres
+import PnyxTransparency
+
+/// The append-only per-poll logs in PostgreSQL: a hash chain whose entries are the leaves
+/// of an RFC 9162 Merkle tree, stored hashes in the c2sp.org/tlog-tiles layout, and signed
+/// c2sp.org/tlog-checkpoint checkpoints.
+///
+/// Appends are group-committed: concurrent ``append(logID:payload:)`` calls share one
+/// transaction, and each returns only after that transaction committed. Several processes
+/// may append to one log at once (a transaction-scoped advisory lock per log orders their
+/// batches; the primary key forbids forks). Roots and proofs for any tree size cost
+/// O(log n) stored-hash reads in one query. All blocking libpq work runs on the pool's
+/// dedicated threads.
+public final class LogStore: Sendable {
+    /// Tunables.
+    public struct Configuration: Sendable {
+        /// Origins are `<originPrefix><hex log id>`.
+        public var originPrefix: String
+        /// The most appends one transaction carries.
+        public var maxBatch: Int
+
+        public init(originPrefix: String = "pnyx.example/log/", maxBatch: Int = 1000) {
+            self.originPrefix = originPrefix
+            self.maxBatch = maxBatch
+        }
+    }
+
+    /// The connection pool every operation runs on.
+    public let pool: PostgresPool
+    /// The configuration.
+    public let configuration: Configuration
+    let logger: Logger
+    private let appenders = AppenderRegistry()
+
+    /// A store over `pool`. Call ``migrate()`` once before use.
+    public init(pool: PostgresPool, configuration: Configuration = Configuration(),
+                logger: Logger = Logger(label: "pnyx.logstore")) {
+        self.pool = pool
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Applies the log store's migrations (idempotent, safe from several processes).
+    public func migrate() async throws {
+        try await pool.migrate(LogStoreSchema.migrations)
+    }
+
+    /// The origin line for `logID` under this configuration.
+    public func origin(for logID: [UInt8]) -> String {
+        configuration.originPrefix + logID.hexString
+    }
+
+    /// Creates the log `logID` whose checkpoints `verifierKey` checks (a note verifier key
+    /// string). Idempotent: an existing log with the same origin and key is returned as is;
+    /// different attributes throw `logstore.log_conflict`.
+    @discardableResult
+    public func createLog(logID: [UInt8], verifierKey: String, origin: String? = nil) async throws -> LogInfo {
+        let info = LogInfo(logID: logID, origin: origin ?? self.origin(for: logID), verifierKey: verifierKey)
+        return try await pool.withBlockingConnection { conn in
+            try conn.execute(
+                "INSERT INTO log_logs (log_id, origin, verifier_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                [.bytea(info.logID), .text(info.origin), .text(info.verifierKey)])
+            guard let existing = try Self.info(conn, logID), existing == info else {
+                throw LogStoreError(.logConflict, "log \(logID.hexString) or origin \(info.origin) exists with other attributes")
+            }
+            return existing
+        }
+    }
+
+    /// The log's identity, or nil if there is no such log.
+    public func info(logID: [UInt8]) async throws -> LogInfo? {
+        try await pool.withBlockingConnection { try Self.info($0, logID) }
+    }
+
+    /// Every log's identifier.
+    public func logIDs() async throws -> [[UInt8]] {
+        try await pool.withBlockingConnection { conn in
+            try conn.query("SELECT log_id FROM log_logs ORDER BY log_id").map { try $0.decode([UInt8].self, at: 0) }
+        }
+    }
+
+    static func info(_ conn: PostgresConnection, _ logID: [UInt8]) throws -> LogInfo? {
+        let rows = try conn.queryPrepared(
+            "SELECT origin, verifier_key FROM log_logs WHERE log_id = $1", [.bytea(logID)])
+        guard let row = rows.first else { return nil }
+        return LogInfo(logID: logID, origin: try row.decode(String.self, at: 0),
+                       verifierKey: try row.decode(String.self, at: 1))
+    }
+
+    /// Appends `payload` to the log and returns its receipt after the transaction holding it
+    /// committed. Throws `log.payload_too_large`, `logstore.unknown_log`, or the database
+    /// error that failed the batch (`db.connection_lost` when the outcome is unknown).
+    public func append(logID: [UInt8], payload: [UInt8]) async throws -> LogReceipt {
+        guard payload.count <= LogLeaf.maximumPayloadCount else {
+            throw TransparencyError(.logPayloadTooLarge, "payload of \(payload.count) bytes exceeds \(LogLeaf.maximumPayloadCount)")
+        }
+        return try await appenders.appender(logID, pool: pool, maxBatch: configuration.maxBatch).append(payload)
+    }
+}
+
+/// One ``LogAppender`` per log in this process.
+final class AppenderRegistry: @unchecked Sendable {
+    private let lock = NSLock()
+    private var appenders: [[UInt8]: LogAppender] = [:]
+
+    func appender(_ logID: [UInt8], pool: PostgresPool, maxBatch: Int) -> LogAppender {
+        lock.withLock {
+            if let existing = appenders[logID] { return existing }
+            let created = LogAppender(logID: logID, pool: pool, maxBatch: maxBatch)
+            appenders[logID] = created
+            return created
+        }
+    }
+}
