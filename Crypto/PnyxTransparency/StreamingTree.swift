@@ -1,0 +1,73 @@
+/// The Merkle tree hash of a growing sequence of leaf hashes in O(log n) memory: the
+/// stack of maximal complete subtrees (the tree's right frontier).
+struct StreamingTree {
+    private var stack: [(height: Int, hash: MerkleHash)] = []
+    private(set) var size: Int64 = 0
+
+    mutating func append(_ leafHash: MerkleHash) {
+        var node = (height: 0, hash: leafHash)
+        while let top = stack.last, top.height == node.height {
+            stack.removeLast()
+            node = (node.height + 1, .nodeHash(top.hash, node.hash))
+        }
+        stack.append(node)
+        size += 1
+    }
+
+    /// MTH of the leaves so far (RFC 9162 §2.1.1).
+    var root: MerkleHash {
+        guard var hash = stack.last?.hash else { return .emptyTree }
+        for node in stack.dropLast().reversed() { hash = .nodeHash(node.hash, hash) }
+        return hash
+    }
+}
+
+/// Checks the hash tiles of an export against hashes recomputed from its entries, holding
+/// at most 256 hashes per tile level.
+struct TileChecker {
+    let fetcher: any LogFetcher
+    private var pending: [[MerkleHash]] = [[]]
+    private var indexes: [Int64] = [0]
+
+    init(fetcher: any LogFetcher) { self.fetcher = fetcher }
+
+    /// Adds the next leaf hash.
+    mutating func add(_ leafHash: MerkleHash) throws {
+        try add(leafHash, level: 0)
+    }
+
+    private mutating func add(_ hash: MerkleHash, level: Int) throws {
+        if pending.count == level {
+            pending.append([])
+            indexes.append(0)
+        }
+        pending[level].append(hash)
+        guard pending[level].count == Tile.fullWidth else { return }
+        let tile = try Tile(level: level, index: indexes[level], width: Tile.fullWidth)
+        try check(tile, pending[level])
+        let root = MerkleTree.rootHash(leafHashes: pending[level][...])
+        pending[level].removeAll(keepingCapacity: true)
+        indexes[level] += 1
+        try add(root, level: level + 1)
+    }
+
+    /// Checks the partial tiles left at every level.
+    mutating func finish() throws {
+        for level in pending.indices where !pending[level].isEmpty {
+            try check(Tile(level: level, index: indexes[level], width: pending[level].count), pending[level])
+        }
+    }
+
+    private func check(_ tile: Tile, _ hashes: [MerkleHash]) throws {
+        let data: [UInt8]
+        do { data = try fetcher.fetch(tile.path) } catch let error as TransparencyError { throw error } catch {
+            throw TransparencyError(.exportMissingFile, "\(tile.path): \(error)")
+        }
+        var expected: [UInt8] = []
+        expected.reserveCapacity(tile.byteCount)
+        for hash in hashes { expected.append(contentsOf: hash.bytes) }
+        guard data == expected else {
+            throw TransparencyError(.exportTileMismatch, "\(tile.path) does not hold the hashes of the entries")
+        }
+    }
+}
