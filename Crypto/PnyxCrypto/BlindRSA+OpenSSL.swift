@@ -83,23 +83,35 @@ extension RSAKeyHandle {
     /// - SeeAlso: RFC 8017 §5.2.1
     func rsasp1(_ input: [UInt8]) throws(CryptoError) -> [UInt8] {
         guard isPrivate else { throw CryptoError(.invalidKey, "RSASP1 needs a private key") }
-        guard let ctx = EVP_PKEY_CTX_new_from_pkey(nil, pkey, nil) else {
-            throw OpenSSLError.failure("EVP_PKEY_CTX_new_from_pkey")
-        }
-        defer { EVP_PKEY_CTX_free(ctx) }
-        guard EVP_PKEY_decrypt_init(ctx) == 1 else { throw OpenSSLError.failure("EVP_PKEY_decrypt_init") }
-        guard EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) == 1 else {
-            throw OpenSSLError.failure("EVP_PKEY_CTX_set_rsa_padding(RSA_NO_PADDING)")
-        }
+        let ctx: OpaquePointer
+        if let pooled = privateContexts.take() { ctx = pooled } else { ctx = try makePrivateContext() }
         var out = [UInt8](repeating: 0, count: modulusBytes)
         var outLength = modulusBytes
         let status = out.withUnsafeMutableBufferPointer { output in
             input.withUnsafeBufferPointer { EVP_PKEY_decrypt(ctx, output.baseAddress, &outLength, $0.baseAddress, $0.count) }
         }
         guard status == 1, outLength == modulusBytes else {
+            EVP_PKEY_CTX_free(ctx)
             throw OpenSSLError.error(.signingFailure, "RSA private-key operation failed")
         }
+        privateContexts.give(ctx)
         return out
+    }
+
+    /// A fresh `EVP_PKEY_CTX` initialised for decryption without padding.
+    private func makePrivateContext() throws(CryptoError) -> OpaquePointer {
+        guard let ctx = EVP_PKEY_CTX_new_from_pkey(nil, pkey, nil) else {
+            throw OpenSSLError.failure("EVP_PKEY_CTX_new_from_pkey")
+        }
+        guard EVP_PKEY_decrypt_init(ctx) == 1 else {
+            EVP_PKEY_CTX_free(ctx)
+            throw OpenSSLError.failure("EVP_PKEY_decrypt_init")
+        }
+        guard EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) == 1 else {
+            EVP_PKEY_CTX_free(ctx)
+            throw OpenSSLError.failure("EVP_PKEY_CTX_set_rsa_padding(RSA_NO_PADDING)")
+        }
+        return ctx
     }
 
     /// RSAVP1: s^e mod n (public exponent, cached Montgomery context).
@@ -150,22 +162,27 @@ extension RSAKeyHandle {
     /// - SeeAlso: RFC 8017 §8.1.2
     func verifyPSS(message: [UInt8], signature: [UInt8], saltLength: Int) throws(CryptoError) -> Bool {
         guard signature.count == modulusBytes else { return false }
-        guard let md = EVP_MD_CTX_new() else { throw OpenSSLError.failure("EVP_MD_CTX_new") }
-        defer { EVP_MD_CTX_free(md) }
+        guard let md = verifyContexts.take() ?? EVP_MD_CTX_new() else { throw OpenSSLError.failure("EVP_MD_CTX_new") }
         var pctx: OpaquePointer?
         guard EVP_DigestVerifyInit(md, &pctx, Digest.sha384, nil, pkey) == 1, let pctx else {
+            EVP_MD_CTX_free(md)
             throw OpenSSLError.failure("EVP_DigestVerifyInit")
         }
         guard EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1,
               EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, Int32(saltLength)) == 1,
               EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, Digest.sha384) == 1
-        else { throw OpenSSLError.failure("EVP_PKEY_CTX_set_rsa_* (PSS parameters)") }
+        else {
+            EVP_MD_CTX_free(md)
+            throw OpenSSLError.failure("EVP_PKEY_CTX_set_rsa_* (PSS parameters)")
+        }
         let input = message.isEmpty ? [0] : message  // a valid pointer even for an empty message
         let status = signature.withUnsafeBufferPointer { sig in
             input.withUnsafeBufferPointer { msg in
                 EVP_DigestVerify(md, sig.baseAddress, sig.count, msg.baseAddress, message.count)
             }
         }
+        // Re-initialised by EVP_DigestVerifyInit on its next use.
+        verifyContexts.give(md)
         if status == 1 { return true }
         OpenSSLError.drain()  // a bad signature leaves entries in the queue
         return false

@@ -89,6 +89,48 @@ private let noPassword: @convention(c) (
     UnsafeMutablePointer<CChar>?, Int32, Int32, UnsafeMutableRawPointer?
 ) -> Int32 = { _, _, _, _ in 0 }
 
+/// A small pool of reusable OpenSSL contexts (`EVP_PKEY_CTX*` or `EVP_MD_CTX*`) for one key.
+/// A context is used by one thread at a time: taken from the pool, used, then returned (or
+/// freed if the operation failed). This saves re-creating and re-initialising a context on
+/// every call without ever sharing one between threads. Guarded by an OpenSSL lock.
+final class ContextPool: @unchecked Sendable {
+    private let lock: UnsafeMutableRawPointer
+    private var idle: [OpaquePointer] = []
+    private let limit: Int
+    private let destroy: (OpaquePointer) -> Void
+
+    init(limit: Int = 64, destroy: @escaping (OpaquePointer) -> Void) {
+        guard let lock = CRYPTO_THREAD_lock_new() else { fatalError("OpenSSL: CRYPTO_THREAD_lock_new failed") }
+        self.lock = lock
+        self.limit = limit
+        self.destroy = destroy
+    }
+
+    deinit {
+        idle.forEach(destroy)
+        CRYPTO_THREAD_lock_free(lock)
+    }
+
+    /// An idle context, or nil when the caller must create one.
+    func take() -> OpaquePointer? {
+        guard CRYPTO_THREAD_write_lock(lock) == 1 else { return nil }
+        defer { CRYPTO_THREAD_unlock(lock) }
+        return idle.popLast()
+    }
+
+    /// Returns a context after a successful use; frees it if the pool is full.
+    func give(_ context: OpaquePointer) {
+        if CRYPTO_THREAD_write_lock(lock) == 1 {
+            defer { CRYPTO_THREAD_unlock(lock) }
+            if idle.count < limit {
+                idle.append(context)
+                return
+            }
+        }
+        destroy(context)
+    }
+}
+
 // MARK: - RSA key handle
 
 /// Owns one RSA `EVP_PKEY*` and the values every operation needs: `n`, `e` and the
@@ -103,6 +145,10 @@ final class RSAKeyHandle: @unchecked Sendable {
     let modulusBits: Int
     let modulusBytes: Int
     let isPrivate: Bool
+    /// Initialised `EVP_PKEY_CTX`s for the raw private operation (decrypt, `RSA_NO_PADDING`).
+    let privateContexts = ContextPool { EVP_PKEY_CTX_free($0) }
+    /// `EVP_MD_CTX`s for `EVP_DigestVerify`.
+    let verifyContexts = ContextPool { EVP_MD_CTX_free($0) }
 
     private init(pkey: OpaquePointer, n: BigNum, e: BigNum, montgomery: OpaquePointer, isPrivate: Bool) {
         self.pkey = pkey

@@ -1,1 +1,0 @@
-print("pnyx: nothing to run yet")
