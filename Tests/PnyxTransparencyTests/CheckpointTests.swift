@@ -73,16 +73,16 @@ struct CheckpointTests {
         "example.com/\tlog\n5\n\(root)\n",              // tab
     ])
     func malformed(_ body: String) {
-        expectCode(.checkpointMalformed) { _ = try Checkpoint(parsing: body) }
+        expectTransparencyCode(.checkpointMalformed) { _ = try Checkpoint(parsing: body) }
     }
 
     @Test("Invalid construction: checkpoint.malformed")
     func invalidConstruction() {
         let root = [UInt8](repeating: 0, count: 32)
-        expectCode(.checkpointMalformed) { _ = try Checkpoint(origin: "", size: 1, rootHash: root) }
-        expectCode(.checkpointMalformed) { _ = try Checkpoint(origin: "a\nb", size: 1, rootHash: root) }
-        expectCode(.checkpointMalformed) { _ = try Checkpoint(origin: "a", size: 1, rootHash: Array(root.dropLast())) }
-        expectCode(.checkpointMalformed) { _ = try Checkpoint(origin: "a", size: 1, rootHash: root, extensionLines: [""]) }
-        expectCode(.checkpointMalformed) { _ = try Checkpoint(origin: "a", size: 1, rootHash: root, extensionLines: ["x\ny"]) }
+        expectTransparencyCode(.checkpointMalformed) { _ = try Checkpoint(origin: "", size: 1, rootHash: root) }
+        expectTransparencyCode(.checkpointMalformed) { _ = try Checkpoint(origin: "a\nb", size: 1, rootHash: root) }
+        expectTransparencyCode(.checkpointMalformed) { _ = try Checkpoint(origin: "a", size: 1, rootHash: Array(root.dropLast())) }
+        expectTransparencyCode(.checkpointMalformed) { _ = try Checkpoint(origin: "a", size: 1, rootHash: root, extensionLines: [""]) }
+        expectTransparencyCode(.checkpointMalformed) { _ = try Checkpoint(origin: "a", size: 1, rootHash: root, extensionLines: ["x\ny"]) }
     }
 }

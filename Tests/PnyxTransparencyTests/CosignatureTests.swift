@@ -63,9 +63,9 @@ struct CosignatureTests {
         let vkey = witness.verifier.verifierKey
         #expect(try CosignatureVerifier(verifierKey: vkey) == witness.verifier)
         #expect(try Cosigner(signerKey: witness.signerKey).keyID == witness.keyID)
-        expectCode(.keyUnsupportedAlgorithm) { _ = try NoteVerifier(verifierKey: vkey) }
-        expectCode(.keyUnsupportedAlgorithm) { _ = try CosignatureVerifier(verifierKey: log.verifier.verifierKey) }
-        expectCode(.keyUnsupportedAlgorithm) { _ = try NoteSigner(signerKey: witness.signerKey) }
+        expectTransparencyCode(.keyUnsupportedAlgorithm) { _ = try NoteVerifier(verifierKey: vkey) }
+        expectTransparencyCode(.keyUnsupportedAlgorithm) { _ = try CosignatureVerifier(verifierKey: log.verifier.verifierKey) }
+        expectTransparencyCode(.keyUnsupportedAlgorithm) { _ = try NoteSigner(signerKey: witness.signerKey) }
     }
 
     @Test("Tampering with the checkpoint, the timestamp or the signature is detected")
@@ -74,37 +74,37 @@ struct CosignatureTests {
         let verifier = witness.verifier
 
         let other = try Checkpoint(origin: checkpoint.origin, size: checkpoint.size + 1, rootHash: checkpoint.rootHash)
-        expectCode(.cosignatureBadSignature) { _ = try verifier.verify(line, for: other) }
+        expectTransparencyCode(.cosignatureBadSignature) { _ = try verifier.verify(line, for: other) }
 
         var timestamp = line.bytes
         timestamp[7] ^= 1
-        expectCode(.cosignatureBadSignature) {
+        expectTransparencyCode(.cosignatureBadSignature) {
             _ = try verifier.verify(Note.Signature(name: line.name, keyID: line.keyID, bytes: timestamp), for: checkpoint)
         }
         var signature = line.bytes
         signature[40] ^= 0x80
-        expectCode(.cosignatureBadSignature) {
+        expectTransparencyCode(.cosignatureBadSignature) {
             _ = try verifier.verify(Note.Signature(name: line.name, keyID: line.keyID, bytes: signature), for: checkpoint)
         }
         // In a note, a tampered cosignature from a known cosigner rejects the note.
         var note = log.sign(checkpoint.note())
         note.signatures.append(try Note.Signature(name: line.name, keyID: line.keyID, bytes: signature))
-        expectCode(.noteBadSignature) { try NoteVerifierSet([log.verifier, verifier]).verify(note) }
+        expectTransparencyCode(.noteBadSignature) { try NoteVerifierSet([log.verifier, verifier]).verify(note) }
         // A plain Ed25519 signature does not pass as a cosignature.
         #expect(!verifier.isValidSignature(Array(line.bytes.dropFirst(8)), forText: Array(checkpoint.text.utf8)))
     }
 
     @Test("Malformed cosignatures and timestamps")
     func malformed() throws {
-        expectCode(.cosignatureMalformed) { _ = try Cosignature(noteSignatureBytes: [UInt8](repeating: 0, count: 71)) }
-        expectCode(.cosignatureMalformed) { _ = try Cosignature(noteSignatureBytes: [UInt8](repeating: 0, count: 73)) }
-        expectCode(.cosignatureMalformed) { _ = try Cosignature(noteSignatureBytes: [0x80] + [UInt8](repeating: 0, count: 71)) }
-        expectCode(.cosignatureMalformed) { _ = try witness.cosign(checkpoint, timestamp: 1 << 63) }
+        expectTransparencyCode(.cosignatureMalformed) { _ = try Cosignature(noteSignatureBytes: [UInt8](repeating: 0, count: 71)) }
+        expectTransparencyCode(.cosignatureMalformed) { _ = try Cosignature(noteSignatureBytes: [UInt8](repeating: 0, count: 73)) }
+        expectTransparencyCode(.cosignatureMalformed) { _ = try Cosignature(noteSignatureBytes: [0x80] + [UInt8](repeating: 0, count: 71)) }
+        expectTransparencyCode(.cosignatureMalformed) { _ = try witness.cosign(checkpoint, timestamp: 1 << 63) }
         _ = try witness.cosign(checkpoint, timestamp: Cosignature.maxTimestamp)
-        expectCode(.noteUnknownKey) { _ = try witness.verifier.verifiedTimestamp(in: log.sign(checkpoint.note())) }
-        expectCode(.noteUnknownKey) {
+        expectTransparencyCode(.noteUnknownKey) { _ = try witness.verifier.verifiedTimestamp(in: log.sign(checkpoint.note())) }
+        expectTransparencyCode(.noteUnknownKey) {
             _ = try witness.verifier.verify(log.signature(forText: Array(checkpoint.text.utf8)), for: checkpoint)
         }
-        expectCode(.checkpointMalformed) { _ = try witness.cosign(log.sign(text: "not a checkpoint\n"), timestamp: 1) }
+        expectTransparencyCode(.checkpointMalformed) { _ = try witness.cosign(log.sign(text: "not a checkpoint\n"), timestamp: 1) }
     }
 }

@@ -35,16 +35,16 @@ struct NoteKeyTests {
         "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW\n",
     ])
     func malformedVerifierKey(_ key: String) {
-        expectCode(.keyMalformed) { _ = try NoteVerifier(verifierKey: key) }
+        expectTransparencyCode(.keyMalformed) { _ = try NoteVerifier(verifierKey: key) }
     }
 
     @Test("Verifier key with a bad name: key.invalid_name")
     func badName() {
-        expectCode(.keyInvalidName) { _ = try NoteVerifier(verifierKey: "+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW") }
-        expectCode(.keyInvalidName) { _ = try NoteVerifier(verifierKey: "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW") }
+        expectTransparencyCode(.keyInvalidName) { _ = try NoteVerifier(verifierKey: "+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW") }
+        expectTransparencyCode(.keyInvalidName) { _ = try NoteVerifier(verifierKey: "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW") }
         for name in ["", "a+b", "a b", "a\tb", "a\u{2003}b", "a\nb"] {
             #expect(!NoteKey.isValidName(name), "\(name)")
-            expectCode(.keyInvalidName) { _ = try NoteSigner.generate(name: name) }
+            expectTransparencyCode(.keyInvalidName) { _ = try NoteSigner.generate(name: name) }
         }
         for name in ["a", "example.com/log42", "oid/1.3.6.1.4.1", "é"] { #expect(NoteKey.isValidName(name)) }
     }
@@ -55,7 +55,7 @@ struct NoteKeyTests {
         let type2 = [0x02] + material.dropFirst()
         let id = NoteKey.keyID(name: "PeterNeumann", type: NoteSignatureType(rawValue: 2), publicKey: Array(material.dropFirst()))
         let key = "PeterNeumann+\(hex8(id))+\(Base64.encode(type2))"
-        expectCode(.keyUnsupportedAlgorithm) { _ = try NoteVerifier(verifierKey: key) }
+        expectTransparencyCode(.keyUnsupportedAlgorithm) { _ = try NoteVerifier(verifierKey: key) }
     }
 
     @Test("Malformed signer keys", arguments: [
@@ -66,14 +66,14 @@ struct NoteKeyTests {
         ("private+key+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz", "key.malformed"),
     ])
     func malformedSignerKey(_ key: String, _ code: String) {
-        expectCode(TransparencyError.Code(rawValue: code)) { _ = try NoteSigner(signerKey: key) }
+        expectTransparencyCode(TransparencyError.Code(rawValue: code)) { _ = try NoteSigner(signerKey: key) }
     }
 
     @Test("A signer key is not a verifier key and vice versa")
     func notInterchangeable() {
         // Read as a verifier key, "PRIVATE" is the name and "KEY+Pete" is no key ID.
-        expectCode(.keyMalformed) { _ = try NoteVerifier(verifierKey: PeterNeumann.signerKey) }
-        expectCode(.keyMalformed) { _ = try NoteSigner(signerKey: PeterNeumann.verifierKey) }
+        expectTransparencyCode(.keyMalformed) { _ = try NoteVerifier(verifierKey: PeterNeumann.signerKey) }
+        expectTransparencyCode(.keyMalformed) { _ = try NoteSigner(signerKey: PeterNeumann.verifierKey) }
     }
 
     private func hex8(_ id: UInt32) -> String {

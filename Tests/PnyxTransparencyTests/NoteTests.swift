@@ -15,13 +15,13 @@ enum PeterNeumann {
 }
 
 /// The example note of c2sp.org/signed-note (its key is not published, so it can only be parsed).
-enum SpecExample {
+enum SignedNoteSpecExample {
     static let note = "Ognuno sta solo sul cuor della terra\ntrafitto da un raggio di sole:\n\ned è subito sera.\n\n"
         + "— quasimodo.example/salvatore NnugSzTjtVAewIS+Z/iJhUPeFDkO/5QQ2i5ddnGITLlC+EhfLW9oJKONrMouFSQU0xMcXxj99ihAQwaqP3ZekRwNtIc=\n"
 }
 
 /// Asserts that `body` throws a TransparencyError with `code`.
-func expectCode(
+func expectTransparencyCode(
     _ code: TransparencyError.Code, sourceLocation: SourceLocation = #_sourceLocation,
     _ body: () throws -> Void
 ) {
@@ -35,7 +35,7 @@ func expectCode(
     }
 }
 
-func signer(_ name: String, seed: UInt8) throws -> NoteSigner {
+func seededNoteSigner(_ name: String, seed: UInt8) throws -> NoteSigner {
     try NoteSigner(name: name, privateKey: Ed25519.PrivateKey(seed: [UInt8](repeating: seed, count: 32)))
 }
 
@@ -66,24 +66,24 @@ struct NoteTests {
     @Test("PeterNeumann example: a changed text does not verify")
     func peterNeumannTampered() throws {
         let set = try NoteVerifierSet([NoteVerifier(verifierKey: PeterNeumann.verifierKey)])
-        let tampered = PeterNeumann.note.replacingOccurrences("cryptography", "cryptographY")
-        expectCode(.noteBadSignature) { _ = try set.open(tampered) }
+        let tampered = PeterNeumann.note.replacing("cryptography", with: "cryptographY")
+        expectTransparencyCode(.noteBadSignature) { _ = try set.open(tampered) }
     }
 
     @Test("The spec's example note parses and serializes back byte for byte")
     func specExampleRoundTrip() throws {
-        let note = try Note(parsing: SpecExample.note)
+        let note = try Note(parsing: SignedNoteSpecExample.note)
         #expect(note.text == "Ognuno sta solo sul cuor della terra\ntrafitto da un raggio di sole:\n\ned è subito sera.\n")
         #expect(note.signatures.map(\.name) == ["quasimodo.example/salvatore"])
-        #expect(try note.serializedString() == SpecExample.note)
+        #expect(try note.serializedString() == SignedNoteSpecExample.note)
         // Nobody known signed it.
         let set = try NoteVerifierSet([NoteVerifier(verifierKey: PeterNeumann.verifierKey)])
-        expectCode(.noteUnknownKey) { try set.verify(note) }
+        expectTransparencyCode(.noteUnknownKey) { try set.verify(note) }
     }
 
     @Test("Round trip: sign, serialize, parse, verify; parse(serialize) is the identity")
     func roundTrip() throws {
-        let alice = try signer("example.com/alice", seed: 1)
+        let alice = try seededNoteSigner("example.com/alice", seed: 1)
         let note = try alice.sign(text: "line one\n\nline three after a blank line\n")
         let bytes = try note.serialized()
         let parsed = try Note(parsing: bytes)
@@ -95,7 +95,7 @@ struct NoteTests {
 
     @Test("A text of a single newline, and a text ending with a blank line, round trip")
     func edgeTexts() throws {
-        let alice = try signer("alice", seed: 1)
+        let alice = try seededNoteSigner("alice", seed: 1)
         for text in ["\n", "a\n\n", "— looks like a signature line\n"] {
             let note = try alice.sign(text: text)
             let parsed = try NoteVerifierSet([alice.verifier]).open(note.serialized())
@@ -105,7 +105,7 @@ struct NoteTests {
 
     @Test("Several signers: each known one is reported once")
     func severalSigners() throws {
-        let a = try signer("a.example", seed: 1), b = try signer("b.example", seed: 2), c = try signer("c.example", seed: 3)
+        let a = try seededNoteSigner("a.example", seed: 1), b = try seededNoteSigner("b.example", seed: 2), c = try seededNoteSigner("c.example", seed: 3)
         let note = try c.sign(b.sign(a.sign(text: "hello\n")))
         #expect(note.signatures.count == 3)
         let verified = try NoteVerifierSet([a.verifier, c.verifier]).verify(Note(parsing: note.serialized()))
@@ -122,7 +122,7 @@ struct NoteTests {
         // Same name, another key ID; another name, the same key ID; a stranger.
         note.signatures.insert(try Note.Signature(name: "PeterNeumann", keyID: 0xdeadbeef, bytes: [1, 2, 3]), at: 0)
         note.signatures.append(try Note.Signature(name: "Impostor", keyID: peter.keyID, bytes: peter.signature(forText: text).bytes.reversed()))
-        note.signatures.append(try signer("stranger", seed: 9).signature(forText: text))
+        note.signatures.append(try seededNoteSigner("stranger", seed: 9).signature(forText: text))
         let reparsed = try Note(parsing: note.serialized())
         let verified = try NoteVerifierSet([peter.verifier]).verify(reparsed)
         #expect(verified.map(\.name) == ["PeterNeumann"])
@@ -130,12 +130,12 @@ struct NoteTests {
 
     @Test("Names match byte for byte: a canonically equivalent name is another key")
     func byteExactNames() throws {
-        let precomposed = try signer("caf\u{E9}", seed: 4)
+        let precomposed = try seededNoteSigner("caf\u{E9}", seed: 4)
         let note = try precomposed.sign(text: "menu\n")
         var renamed = note
         renamed.signatures = [try Note.Signature(name: "cafe\u{301}", keyID: precomposed.keyID, bytes: note.signatures[0].bytes)]
         #expect(renamed != note)
-        expectCode(.noteUnknownKey) { try NoteVerifierSet([precomposed.verifier]).verify(Note(parsing: renamed.serialized())) }
+        expectTransparencyCode(.noteUnknownKey) { try NoteVerifierSet([precomposed.verifier]).verify(Note(parsing: renamed.serialized())) }
         _ = try NoteVerifierSet([precomposed.verifier]).verify(note)
         #expect(try Note(text: "caf\u{E9}\n") != (try Note(text: "cafe\u{301}\n")))
     }
@@ -143,15 +143,15 @@ struct NoteTests {
     @Test("Only unknown signatures: note.unknown_key; empty verifier set too")
     func onlyUnknown() throws {
         let note = try Note(parsing: PeterNeumann.note)
-        expectCode(.noteUnknownKey) { try NoteVerifierSet([signer("other", seed: 5).verifier]).verify(note) }
-        expectCode(.noteUnknownKey) { try NoteVerifierSet([]).verify(note) }
+        expectTransparencyCode(.noteUnknownKey) { try NoteVerifierSet([seededNoteSigner("other", seed: 5).verifier]).verify(note) }
+        expectTransparencyCode(.noteUnknownKey) { try NoteVerifierSet([]).verify(note) }
     }
 
     @Test("A signature with the right name but a wrong key ID is ignored (note.unknown_key)")
     func wrongKeyID() throws {
         let wrongID = PeterNeumann.text + "\n— PeterNeumann " + Base64.encode([0xc7, 0x4f, 0x20, 0xa4] + [UInt8](repeating: 7, count: 64)) + "\n"
         let set = try NoteVerifierSet([NoteVerifier(verifierKey: PeterNeumann.verifierKey)])
-        expectCode(.noteUnknownKey) { _ = try set.open(wrongID) }
+        expectTransparencyCode(.noteUnknownKey) { _ = try set.open(wrongID) }
     }
 
     @Test("A failing signature from a known key rejects the note, even next to a good one")
@@ -161,26 +161,26 @@ struct NoteTests {
         var bytes = note.signatures[0].bytes
         bytes[10] ^= 1
         note.signatures.append(try Note.Signature(name: "PeterNeumann", keyID: peter.keyID, bytes: bytes))
-        expectCode(.noteBadSignature) { try NoteVerifierSet([peter.verifier]).verify(note) }
+        expectTransparencyCode(.noteBadSignature) { try NoteVerifierSet([peter.verifier]).verify(note) }
         // A signature of the wrong length from a known key.
         let short = try Note(text: PeterNeumann.text, signatures: [
             Note.Signature(name: "PeterNeumann", keyID: peter.keyID, bytes: [1, 2, 3]),
         ])
-        expectCode(.noteBadSignature) { try NoteVerifierSet([peter.verifier]).verify(short) }
+        expectTransparencyCode(.noteBadSignature) { try NoteVerifierSet([peter.verifier]).verify(short) }
     }
 
     @Test("Exactly 100 signatures are accepted; 101 are refused")
     func signatureLimit() throws {
-        let alice = try signer("alice", seed: 1)
+        let alice = try seededNoteSigner("alice", seed: 1)
         let line = try alice.sign(text: "t\n").signatures[0].line
         let hundred = "t\n\n" + String(repeating: line, count: 100)
         let parsed = try Note(parsing: hundred)
         #expect(parsed.signatures.count == 100)
         #expect(try NoteVerifierSet([alice.verifier]).verify(parsed).count == 1)
-        expectCode(.noteTooManySignatures) { _ = try Note(parsing: hundred + line) }
+        expectTransparencyCode(.noteTooManySignatures) { _ = try Note(parsing: hundred + line) }
         var tooMany = parsed
         tooMany.signatures.append(parsed.signatures[0])
-        expectCode(.noteTooManySignatures) { _ = try tooMany.serialized() }
+        expectTransparencyCode(.noteTooManySignatures) { _ = try tooMany.serialized() }
     }
 
     static let sig = "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM="
@@ -191,7 +191,7 @@ struct NoteTests {
         ("empty message", ""),
         ("text only, no newline", "hello"),
         ("bad base64", PeterNeumann.text + "\n— PeterNeumann !!!!\n"),
-        ("non-canonical base64 (spare bits)", PeterNeumann.text + "\n— PeterNeumann " + sig.replacingOccurrences("AM=", "AN=") + "\n"),
+        ("non-canonical base64 (spare bits)", PeterNeumann.text + "\n— PeterNeumann " + sig.replacing("AM=", with: "AN=") + "\n"),
         ("unpadded base64", PeterNeumann.text + "\n— PeterNeumann " + String(sig.dropLast()) + "\n"),
         ("empty base64", PeterNeumann.text + "\n— PeterNeumann \n"),
         ("signature of 4 bytes", "a\n\n— a AAAAAA==\n"),
@@ -212,53 +212,40 @@ struct NoteTests {
         ("unicode space in name", PeterNeumann.text + "\n— Peter\u{00A0}Neumann \(sig)\n"),
     ])
     func malformed(_ label: String, _ message: String) {
-        expectCode(.noteMalformed) { _ = try Note(parsing: message) }
+        expectTransparencyCode(.noteMalformed) { _ = try Note(parsing: message) }
     }
 
     @Test("Invalid UTF-8 is refused")
     func invalidUTF8() {
         let bytes = Array("a".utf8) + [0xff, 0x0a, 0x0a] + Array("— a AAAAAAA=\n".utf8)
-        expectCode(.noteMalformed) { _ = try Note(parsing: bytes) }
+        expectTransparencyCode(.noteMalformed) { _ = try Note(parsing: bytes) }
         let truncated = Array("a".utf8) + [0xe2, 0x80, 0x0a, 0x0a] + Array("— a AAAAAAA=\n".utf8)
-        expectCode(.noteMalformed) { _ = try Note(parsing: truncated) }
+        expectTransparencyCode(.noteMalformed) { _ = try Note(parsing: truncated) }
     }
 
     @Test("Note texts must end in a newline and hold no control characters; unsigned notes do not serialize")
     func textRules() throws {
         for text in ["", "no newline", "a\u{1}\n", "tab\there\n"] {
-            expectCode(.noteMalformed) { _ = try Note(text: text) }
+            expectTransparencyCode(.noteMalformed) { _ = try Note(text: text) }
         }
-        expectCode(.noteMalformed) { _ = try Note(text: "ok\n").serialized() }
-        expectCode(.keyInvalidName) { _ = try Note.Signature(name: "a b", keyID: 1, bytes: [1]) }
-        expectCode(.noteMalformed) { _ = try Note.Signature(name: "ab", keyID: 1, bytes: []) }
+        expectTransparencyCode(.noteMalformed) { _ = try Note(text: "ok\n").serialized() }
+        expectTransparencyCode(.keyInvalidName) { _ = try Note.Signature(name: "a b", keyID: 1, bytes: [1]) }
+        expectTransparencyCode(.noteMalformed) { _ = try Note.Signature(name: "ab", keyID: 1, bytes: []) }
     }
 
     @Test("Two different keys with one name and key ID make an ambiguous verifier set")
     func ambiguous() throws {
         let peter = try NoteVerifier(verifierKey: PeterNeumann.verifierKey)
         _ = try NoteVerifierSet([peter, peter])
-        let other = FakeVerifier(name: peter.name, keyID: peter.keyID)
-        expectCode(.noteAmbiguousKey) { _ = try NoteVerifierSet([peter, other]) }
+        let other = CollidingNoteVerifier(name: peter.name, keyID: peter.keyID)
+        expectTransparencyCode(.noteAmbiguousKey) { _ = try NoteVerifierSet([peter, other]) }
     }
 }
 
 /// A verifier that accepts nothing, used to provoke name/key ID collisions.
-struct FakeVerifier: NoteSignatureVerifier {
+struct CollidingNoteVerifier: NoteSignatureVerifier {
     let name: String
     let keyID: UInt32
     var verifierKey: String { "\(name)+fake" }
     func isValidSignature(_ signature: [UInt8], forText text: [UInt8]) -> Bool { false }
-}
-
-extension String {
-    /// Foundation-free replacement of every occurrence of `target`.
-    func replacingOccurrences(_ target: String, _ replacement: String) -> String {
-        var out = ""
-        var rest = Substring(self)
-        while let range = rest.firstRange(of: target) {
-            out += rest[..<range.lowerBound] + replacement
-            rest = rest[range.upperBound...]
-        }
-        return out + rest
-    }
 }
