@@ -62,7 +62,7 @@ public struct NoteVerifierSet: Sendable {
         return verified
     }
 
-    /// Parses and verifies a serialized note (see ``Note/init(parsing:)-(String)`` and ``verify(_:)``).
+    /// Parses and verifies a serialized note (see ``Note/init(parsing:)`` and ``verify(_:)``).
     public func open(_ message: [UInt8]) throws(TransparencyError) -> Note {
         let note = try Note(parsing: message)
         try verify(note)
