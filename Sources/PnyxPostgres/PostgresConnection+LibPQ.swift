@@ -39,6 +39,9 @@ extension PostgresConnection {
             throw PostgresError(
                 .connectionFailed, "cannot connect to \(configuration.redacted)", message: message)
         }
+        // Server NOTICEs (e.g. "relation … already exists, skipping") are not errors: don't
+        // let libpq print them on stderr.
+        _ = PQsetNoticeProcessor(handle, { _, _ in }, nil)
         return handle
     }
 
