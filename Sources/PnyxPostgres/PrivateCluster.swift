@@ -177,6 +177,7 @@ public final class PrivateCluster: @unchecked Sendable {
                     "running as root, but system user '\(systemUser)' does not exist to run PostgreSQL")
             }
             owner = (pw.pointee.pw_uid, pw.pointee.pw_gid)
+            try checkReachable(by: systemUser, uid: pw.pointee.pw_uid)
         }
 
         if options.reset, fm.fileExists(atPath: dataDirectory) {
@@ -232,6 +233,26 @@ public final class PrivateCluster: @unchecked Sendable {
                 "pg_ctl start", log: true)
         }
         try ensureDatabase(options.database)
+    }
+
+    /// The server user must be able to traverse every existing ancestor of the folder
+    /// (a folder under `/root`, mode 0700, is not reachable by `postgres`).
+    private func checkReachable(by user: String, uid: uid_t) throws {
+        var path = (directory as NSString).deletingLastPathComponent
+        while true {
+            var info = stat()
+            if stat(path, &info) == 0 {
+                let reachable = info.st_uid == uid || (info.st_mode & 0o001) != 0
+                if !reachable {
+                    throw PostgresError(
+                        .clusterFailed,
+                        "PostgreSQL runs as '\(user)' (we are root), which cannot enter \(path); "
+                            + "put the cluster folder elsewhere (e.g. under /tmp or /var/lib) or make \(path) o+x")
+                }
+            }
+            if path == "/" || path.isEmpty { break }
+            path = (path as NSString).deletingLastPathComponent
+        }
     }
 
     private func createDirectory(_ path: String) throws {
@@ -351,6 +372,18 @@ public final class PrivateCluster: @unchecked Sendable {
     /// Call it from a signal handler's shutdown path (e.g. SIGTERM/SIGINT in a server).
     public static func stopAll() {
         ExitStopper.stopAll()
+    }
+
+    /// The database to use at startup: the URL in `environmentVariable` when it is set, otherwise
+    /// a durable private cluster in `directory` (started, or reused if already initialised).
+    /// Returns the cluster too (nil for an external database) so the caller can stop it.
+    public static func configurationFromEnvironmentOrPrivateCluster(
+        environmentVariable: String = "PNYX_DATABASE_URL", directory: String = ".pnyx/pg", reset: Bool = false
+    ) async throws -> (configuration: PostgresConfiguration, cluster: PrivateCluster?) {
+        let configured = PostgresConfiguration.fromEnvironment(variable: environmentVariable)
+        if configured.url != nil { return (configured, nil) }
+        let cluster = try await start(Options(directory: directory, reset: reset))
+        return (cluster.configuration, cluster)
     }
 
     static func percentEncode(_ s: String) -> String {

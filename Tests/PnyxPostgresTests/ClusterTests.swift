@@ -18,27 +18,62 @@ struct ClusterTests {
         }
     }
 
-    @Test func durableClusterRestartsReusesAndResets() async throws {
-        // A second, durable cluster in its own folder: initdb, data, stop, start again (reuse), reset.
+    @Test func unreachableFolderIsRefusedClearlyWhenRoot() async throws {
+        guard geteuid() == 0 else { return }
+        let parent = "/tmp/pnyx-private-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: false,
+                                                attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(atPath: parent) }
+        let error = await expectPostgresError {
+            _ = try await PrivateCluster.start(.init(directory: parent + "/pg", stopAtExit: false))
+        }
+        #expect(error?.code == .clusterFailed)
+        #expect(error?.reason.contains("cannot enter \(parent)") == true)
+    }
+
+    @Test func connectsFromPGEnvironmentWhenNoURL() async throws {
+        let cluster = try await TestDatabase.cluster()
+        let database = "from_env_\(UInt32.random(in: 0...UInt32.max))"
+        _ = try await cluster.createDatabase(named: database)
+        // Only this test sets PG* variables; every other connection names its host/db in a URL.
+        setenv("PGHOST", cluster.socketDirectory, 1)
+        setenv("PGPORT", "5432", 1)
+        setenv("PGUSER", "postgres", 1)
+        setenv("PGDATABASE", database, 1)
+        defer { for v in ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE"] { unsetenv(v) } }
+        let pool = PostgresPool(url: nil, size: 1)
+        let name = try await pool.query("SELECT current_database()").scalar(String.self)
+        await pool.close()
+        #expect(name == database)
+    }
+
+    @Test func clusterRestartsReusesDataAppliesSettingsAndResets() async throws {
+        // A second cluster in its own folder: initdb, data, stop, start again (reuse, now with
+        // the durable defaults: settings are rewritten at every start), adopt while running, reset.
         let folder = "/tmp/pnyx-pg-test-\(UInt32.random(in: 0...UInt32.max))"
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var options = PrivateCluster.Options(directory: folder, port: 5433, database: "demo")
+        options.durable = false  // the first initdb skips its fsync: keeps the test fast
         options.settings = ["shared_buffers": "16MB"]
         let first = try await PrivateCluster.start(options)
         try await first.withDemo { pool in
             try await pool.execute("CREATE TABLE kept (v text)")
             try await pool.execute("INSERT INTO kept VALUES ('survives restart')")
-            let fsync = try await pool.query("SELECT current_setting('fsync'), current_setting('synchronous_commit')")
-            #expect(fsync[0][0] == .text("on"))
-            #expect(fsync[0][1] == .text("on"))
+            let fsync = try await pool.query("SELECT current_setting('fsync')").scalar(String.self)
+            #expect(fsync == "off")
         }
         try first.stop()
         #expect(!FileManager.default.fileExists(atPath: folder + "/data/postmaster.pid"))
+        #expect(FileManager.default.fileExists(atPath: folder + "/data/PG_VERSION"))
 
+        options.durable = true  // the default
         let second = try await PrivateCluster.start(options)
         try await second.withDemo { pool in
             let kept = try await pool.query("SELECT v FROM kept").scalar(String.self)
             #expect(kept == "survives restart")
+            let settings = try await pool.query(
+                "SELECT current_setting('fsync'), current_setting('synchronous_commit'), current_setting('full_page_writes')")
+            #expect(settings[0].values == [.text("on"), .text("on"), .text("on")])
         }
         // Starting again while running adopts the running server.
         let adopted = try await PrivateCluster.start(options)
@@ -49,13 +84,11 @@ struct ClusterTests {
         try second.stop()
 
         options.reset = true
-        options.durable = false  // also keeps the second initdb fast (--no-sync)
+        options.durable = false
         let fresh = try await PrivateCluster.start(options)
         try await fresh.withDemo { pool in
             let exists = try await pool.query("SELECT to_regclass('kept') IS NOT NULL").scalar(Bool.self)
             #expect(!exists)
-            let fsync = try await pool.query("SELECT current_setting('fsync')").scalar(String.self)
-            #expect(fsync == "off")
         }
         try fresh.stop()
     }
