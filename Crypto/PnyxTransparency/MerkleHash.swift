@@ -50,6 +50,13 @@ public struct MerkleHash: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Copies the first 32 bytes of an array with one memcpy; the caller guarantees the count.
+    init(unchecked bytes: [UInt8]) {
+        withUnsafeMutableBytes(of: &storage) { raw in
+            bytes.withUnsafeBytes { raw.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.prefix(Self.byteCount))) }
+        }
+    }
+
     /// Copies 32 bytes from `buffer` starting at `offset`; the caller guarantees the bounds.
     init(unchecked buffer: UnsafeRawBufferPointer, offset: Int) {
         withUnsafeMutableBytes(of: &storage) { raw in
