@@ -21,12 +21,29 @@ public struct Tile: Hashable, Sendable, CustomStringConvertible {
     /// The number of hashes, 1…256 (256 for a full tile).
     public let width: Int
 
-    /// Throws `tile.malformed` unless 0 ≤ level ≤ 63, index ≥ 0 and 1 ≤ width ≤ 256.
+    /// Throws `tile.malformed` unless 0 ≤ level ≤ 63, index ≥ 0, 1 ≤ width ≤ 256, and the
+    /// tile lies within a tree of at most `Int64.max` leaves (so every `Tile` value's
+    /// ``leafRange`` and stored hash indexes are computable without overflow).
     public init(level: Int, index: Int64, width: Int = Tile.fullWidth) throws(TransparencyError) {
-        guard (0...Self.maxLevel).contains(level), index >= 0, (1...Self.fullWidth).contains(width) else {
+        guard (0...Self.maxLevel).contains(level), index >= 0, (1...Self.fullWidth).contains(width),
+              Self.leafEnd(level, index, width) != nil
+        else {
             throw TransparencyError(.tileMalformed, "no tile has level \(level), index \(index), width \(width)")
         }
         self.init(unchecked: level, index, width)
+    }
+
+    /// (index·256 + width)·256^level, or nil if it does not fit in an Int64.
+    private static func leafEnd(_ level: Int, _ index: Int64, _ width: Int) -> Int64? {
+        let (scaled, o1) = index.multipliedReportingOverflow(by: Int64(fullWidth))
+        var (end, o2) = scaled.addingReportingOverflow(Int64(width))
+        if o1 || o2 { return nil }
+        for _ in 0..<level {
+            let (next, o) = end.multipliedReportingOverflow(by: Int64(fullWidth))
+            if o { return nil }
+            end = next
+        }
+        return end
     }
 
     init(unchecked level: Int, _ index: Int64, _ width: Int) {
@@ -43,6 +60,18 @@ public struct Tile: Hashable, Sendable, CustomStringConvertible {
 
     /// The byte length of the tile's data (32 bytes per hash).
     public var byteCount: Int { width * MerkleHash.byteCount }
+
+    /// The leaves its hashes span: [index·256^(level+1), (index·256 + width)·256^level).
+    public var leafRange: Range<Int64> {
+        let end = Self.leafEnd(level, index, width)!  // checked when the tile was made
+        return (index << Int64((level + 1) * Self.height))..<end
+    }
+
+    /// True if the tree of `treeSize` leaves has all of this tile's hashes (a tile server
+    /// must check this before cutting the tile from its stored hashes).
+    public func exists(inTreeOfSize treeSize: Int64) -> Bool {
+        leafRange.upperBound <= treeSize
+    }
 
     // MARK: Paths
 
@@ -76,13 +105,18 @@ public struct Tile: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses a canonical tile path `tile/<L>/<N>[.p/<W>]` (no leading prefix, no leading
     /// or trailing slash). Throws `tile.invalid_path` for anything else, including
-    /// non-canonical spellings (leading zeros, `.p/256`, a surplus `x000/` group).
+    /// non-canonical spellings (leading zeros, `.p/256`, a surplus `x000/` group) and tiles
+    /// beyond any tree of `Int64.max` leaves. Whether the tile exists yet is for the caller
+    /// to check, with ``exists(inTreeOfSize:)``.
     public init(path: String) throws(TransparencyError) {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count >= 3, parts[0] == "tile", parts[1] != "entries",
               let level = Self.decimal(parts[1]), level <= Int64(Self.maxLevel)
         else { throw TransparencyError(.tileInvalidPath, "not a tile path: \(path)") }
         let (index, width) = try Self.parseIndexAndWidth(parts[2...], path: path)
+        guard Self.leafEnd(Int(level), index, width) != nil else {
+            throw TransparencyError(.tileInvalidPath, "tile beyond any tree of Int64.max leaves: \(path)")
+        }
         self.init(unchecked: Int(level), index, width)
         guard self.path == path else { throw TransparencyError(.tileInvalidPath, "not a canonical tile path: \(path)") }
     }
@@ -95,6 +129,9 @@ public struct Tile: Hashable, Sendable, CustomStringConvertible {
             throw TransparencyError(.tileInvalidPath, "not an entry bundle path: \(path)")
         }
         let (index, width) = try Self.parseIndexAndWidth(parts[2...], path: path)
+        guard Self.leafEnd(0, index, width) != nil else {
+            throw TransparencyError(.tileInvalidPath, "entry bundle beyond any tree of Int64.max leaves: \(path)")
+        }
         self.init(unchecked: 0, index, width)
         guard entriesPath == path else {
             throw TransparencyError(.tileInvalidPath, "not a canonical entry bundle path: \(path)")

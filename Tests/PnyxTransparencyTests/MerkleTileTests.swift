@@ -29,7 +29,7 @@ import Testing
         #expect(Self.tile(0, 0).path == "tile/0/000")
         #expect(Self.tile(1, 0, 17).path == "tile/1/000.p/17")
         #expect(Self.tile(2, 5, 1).path == "tile/2/005.p/1")
-        #expect(Self.tile(63, 999).path == "tile/63/999")
+        #expect(Self.tile(7, 0, 127).path == "tile/7/000.p/127")
         #expect(Self.tile(0, 1_000).path == "tile/0/x001/000")
         #expect(Self.tile(0, 273, 112).path == "tile/0/273.p/112")
         #expect(Tile.encodeIndex(1_000_000) == "x001/x000/000")
@@ -38,8 +38,9 @@ import Testing
     }
 
     @Test func pathsParseCanonicalFormsOnly() throws {
-        for tile in [Self.tile(0, 0), Self.tile(0, 1_234_067, 8), Self.tile(5, 999, 1), Self.tile(63, Int64.max, 255),
-                     Self.tile(1, 1_000), Self.tile(2, 1_000_001, 128)] {
+        let largest = Int64.max / 256 - 1  // the last level-0 tile of a tree of Int64.max leaves
+        for tile in [Self.tile(0, 0), Self.tile(0, 1_234_067, 8), Self.tile(5, 999, 1), Self.tile(0, largest, 255),
+                     Self.tile(1, 1_000), Self.tile(2, 1_000_001, 128), Self.tile(7, 0, 127)] {
             #expect(try Tile(path: tile.path) == tile)
             if tile.level == 0 { #expect(try Tile(entriesPath: tile.entriesPath) == tile) }
         }
@@ -51,6 +52,9 @@ import Testing
             "tile/0/000.p/08", "tile/0/000.p/", "tile/0/000.p", "tile/0/000.x/8", "tile/0/000.p/8/", "tile/0/abc",
             "tile/entries/000", "tile/0/x009/x223/x372/x036/x854/x775/808", "tile/0/x999/x999/x999/x999/x999/x999/x999/999",
             "tile/0/٣٤٥",
+            // Syntactically fine, but beyond any tree of Int64.max leaves.
+            "tile/63/000", "tile/8/000.p/1", "tile/7/000", "tile/0/x036/x028/x797/x018/x963/967",
+            "tile/0/x036/x028/x797/x018/x963/968.p/1",
         ]
         for path in bad {
             expectMerkleError(.tileInvalidPath, "\(path)") { _ = try Tile(path: path) }
@@ -62,6 +66,28 @@ import Testing
         expectMerkleError(.tileMalformed) { _ = try Tile(level: 0, index: -1) }
         expectMerkleError(.tileMalformed) { _ = try Tile(level: 0, index: 0, width: 0) }
         expectMerkleError(.tileMalformed) { _ = try Tile(level: 0, index: 0, width: 257) }
+        expectMerkleError(.tileMalformed) { _ = try Tile(level: 63, index: 0, width: 1) }
+        expectMerkleError(.tileMalformed) { _ = try Tile(level: 0, index: Int64.max, width: 1) }
+    }
+
+    @Test func leafRangesAndExistence() throws {
+        #expect(Self.tile(0, 0).leafRange == 0..<256)
+        #expect(Self.tile(0, 4, 76).leafRange == 1_024..<1_100)
+        #expect(Self.tile(1, 0, 4).leafRange == 0..<1_024)
+        #expect(Self.tile(1, 1).leafRange == 65_536..<131_072)
+        #expect(Self.tile(2, 0, 1).leafRange == 0..<65_536)
+        #expect(Self.tile(0, 4, 76).exists(inTreeOfSize: 1_100))
+        #expect(!Self.tile(0, 4, 77).exists(inTreeOfSize: 1_100))
+        #expect(!Self.tile(0, 4).exists(inTreeOfSize: 1_100))
+        #expect(Self.tile(1, 0, 4).exists(inTreeOfSize: 1_100))
+        #expect(!Self.tile(1, 0, 5).exists(inTreeOfSize: 1_100))
+        #expect(!Self.tile(2, 0, 1).exists(inTreeOfSize: 1_100))
+        // Every tile of a tree exists in it, and the largest tiles are safe to ask about.
+        for tile in Tile.newTiles(oldSize: 0, newSize: 70_000) { #expect(tile.exists(inTreeOfSize: 70_000)) }
+        let last = try Tile(path: "tile/0/x036/x028/x797/x018/x963/967.p/255")
+        #expect(last.leafRange.upperBound == Int64.max)
+        #expect(last.exists(inTreeOfSize: Int64.max))
+        #expect(!last.exists(inTreeOfSize: Int64.max - 1))
     }
 
     // MARK: Which tiles exist
