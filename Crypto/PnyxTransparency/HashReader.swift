@@ -99,6 +99,7 @@ extension TileMath {
         leafHashes: [MerkleHash], startingAt startIndex: Int64, reader: some HashReader
     ) throws -> [MerkleHash] {
         try checkSize(startIndex)
+        try checkSize(startIndex + Int64(leafHashes.count))
         let base = storedHashCount(treeSize: startIndex)
         // The earlier hashes the batch needs: every needed index below `base`.
         var earlier = Set<Int64>()

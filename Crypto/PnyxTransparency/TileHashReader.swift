@@ -51,13 +51,13 @@ public struct TileHashReader: HashReader {
     public func readHashes(_ indexes: [Int64]) throws -> [MerkleHash] {
         if indexes.isEmpty { return [] }
         guard treeSize > 0 else { throw TransparencyError(.treeInvalidIndex, "the empty tree stores no hashes") }
+        let rootIndexes = try TileMath.treeHashIndexes(treeSize: treeSize)  // checks the size
         let limit = TileMath.storedHashIndex(level: 0, index: treeSize)
 
         var order: [Tile: Int] = [:]  // position of each planned tile in `plan`
         var plan: [Tile] = []
 
         // Plan the tiles needed to recompute the tree hash: if it matches, they are authentic.
-        let rootIndexes = try TileMath.treeHashIndexes(treeSize: treeSize)
         var rootTileOrder: [Int] = []
         for index in rootIndexes {
             let tile = Tile.tile(forStoredHashIndex: index).parent(0, treeSize: treeSize)!

@@ -17,6 +17,11 @@
 /// (`…Indexes` then the function taking `hashes:`) let a caller fetch the hashes itself,
 /// e.g. asynchronously or inside a database transaction.
 public enum TileMath {
+    /// The largest tree size the stored-hash functions accept (2^61 leaves), so that every
+    /// stored hash index (about 2 per leaf) fits in an `Int64`; larger sizes, e.g. from a
+    /// hostile checkpoint, throw `tree.invalid_size` instead of overflowing.
+    public static let maxTreeSize: Int64 = 1 << 61
+
     // MARK: Stored hash index
 
     /// The stored hash index of node `(level, index)`: the root of the complete subtree of
@@ -178,11 +183,13 @@ public enum TileMath {
     // MARK: Private recursion (RFC 9162 §2.1 over stored hashes)
 
     static func checkSize(_ size: Int64) throws(TransparencyError) {
-        guard size >= 0 else { throw TransparencyError(.treeInvalidSize, "tree size \(size) is negative") }
+        guard size >= 0, size <= maxTreeSize else {
+            throw TransparencyError(.treeInvalidSize, "tree size \(size) is not in 0...\(maxTreeSize)")
+        }
     }
 
     static func checkSizes(_ oldSize: Int64, _ newSize: Int64) throws(TransparencyError) {
-        guard oldSize >= 0, newSize >= 0, oldSize <= newSize else {
+        guard oldSize >= 0, newSize <= maxTreeSize, oldSize <= newSize else {
             throw TransparencyError(.treeInvalidSize, "tree sizes must satisfy 0 ≤ old ≤ new, got \(oldSize) and \(newSize)")
         }
     }

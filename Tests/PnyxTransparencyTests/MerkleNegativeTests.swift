@@ -161,7 +161,7 @@ import Testing
         }
     }
 
-    @Test func generationRejectsBadArguments() {
+    @Test func generationRejectsBadArguments() throws {
         let tree = MerkleTree(leafHashes: T.leafHashes(8))
         let store = MemoryHashStore(leafHashes: T.leafHashes(8))
         expectMerkleError(.treeInvalidIndex) { _ = try tree.inclusionProof(index: 8) }
@@ -179,6 +179,21 @@ import Testing
         expectMerkleError(.treeInvalidSize) { _ = try TileMath.inclusionProof(index: 0, treeSize: -1, reader: store) }
         expectMerkleError(.treeInvalidSize) { _ = try TileMath.consistencyProof(oldSize: 6, newSize: 5, reader: store) }
         expectMerkleError(.treeInvalidSize) { _ = try TileMath.treeHash(treeSize: -1, reader: store) }
+        // Sizes beyond what stored hash indexes can address (e.g. from a hostile checkpoint).
+        expectMerkleError(.treeInvalidSize) { _ = try TileMath.treeHashIndexes(treeSize: Int64.max) }
+        expectMerkleError(.treeInvalidSize) { _ = try TileMath.inclusionProofIndexes(index: 0, treeSize: Int64.max) }
+        expectMerkleError(.treeInvalidSize) {
+            _ = try TileMath.consistencyProofIndexes(oldSize: 1, newSize: TileMath.maxTreeSize + 1)
+        }
+        expectMerkleError(.treeInvalidSize) {
+            _ = try TileHashReader(treeSize: Int64.max, rootHash: .emptyTree, tiles: TileReaderFunction { _ in [] })
+                .readHashes([0])
+        }
+        // The largest accepted size works (index math only; no hashes needed).
+        #expect(try TileMath.treeHashIndexes(treeSize: TileMath.maxTreeSize).count == 1)
+        #expect(try TileMath.inclusionProofIndexes(index: TileMath.maxTreeSize - 1, treeSize: TileMath.maxTreeSize).count == 61)
+        #expect(try TileMath.consistencyProofIndexes(oldSize: 3, newSize: TileMath.maxTreeSize).count > 0)
+        #expect(try TileMath.inclusionProofIndexes(index: 12_345, treeSize: TileMath.maxTreeSize - 1).count <= 3 * 61 + 8)
         // A store that does not hold the tree asked about.
         expectMerkleError(.treeInvalidIndex) { _ = try TileMath.treeHash(treeSize: 9, reader: store) }
         // A reader returning the wrong number of hashes.
