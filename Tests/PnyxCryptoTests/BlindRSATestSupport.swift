@@ -3,7 +3,7 @@ import PnyxCrypto
 
 /// A RandomSource that hands out scripted chunks in order (each call must ask for exactly
 /// the next chunk's length), then zeros.
-final class ScriptedRandom: RandomSource, @unchecked Sendable {
+final class BlindRSAScriptedRandom: RandomSource, @unchecked Sendable {
     private var chunks: [[UInt8]]
 
     init(_ chunks: [[UInt8]]) { self.chunks = chunks }
@@ -17,7 +17,7 @@ final class ScriptedRandom: RandomSource, @unchecked Sendable {
 }
 
 /// Expects `body` to throw a ``CryptoError`` with `code`.
-func expectCode(
+func expectBlindRSAError(
     _ code: CryptoError.Code, sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void
 ) {
     do {

@@ -78,7 +78,7 @@ struct BlindRSATests {
     func flippedMessage(_ variant: BlindRSA.Variant) throws {
         let (prepared, sig) = try Self.issue(Self.message, variant: variant)
         for index in [0, prepared.count - 1] {
-            expectCode(.verificationFailure) {
+            expectBlindRSAError(.verificationFailure) {
                 try BlindRSA.verify(
                     sig, preparedMessage: Self.flipBit(prepared, at: index), publicKey: Self.key.publicKey, variant: variant)
             }
@@ -89,7 +89,7 @@ struct BlindRSATests {
     func flippedSignature(_ variant: BlindRSA.Variant) throws {
         let (prepared, sig) = try Self.issue(Self.message, variant: variant)
         for index in [1, 128, 255] {
-            expectCode(.verificationFailure) {
+            expectBlindRSAError(.verificationFailure) {
                 try BlindRSA.verify(
                     Self.flipBit(sig, at: index), preparedMessage: prepared, publicKey: Self.key.publicKey, variant: variant)
             }
@@ -103,19 +103,19 @@ struct BlindRSATests {
         let blinding = try BlindRSA.blind(prepared, publicKey: Self.key.publicKey, variant: variant)
         // The signer signs whatever it gets; the client notices at Finalize.
         let tampered = try BlindRSA.blindSign(Self.flipBit(blinding.blindedMessage, at: 255), privateKey: Self.key)
-        expectCode(.verificationFailure) {
+        expectBlindRSAError(.verificationFailure) {
             _ = try BlindRSA.finalize(
                 tampered, preparedMessage: prepared, inverse: blinding.inverse, publicKey: Self.key.publicKey)
         }
         let blindSig = try BlindRSA.blindSign(blinding.blindedMessage, privateKey: Self.key)
-        expectCode(.verificationFailure) {
+        expectBlindRSAError(.verificationFailure) {
             _ = try BlindRSA.finalize(
                 Self.flipBit(blindSig, at: 100), preparedMessage: prepared, inverse: blinding.inverse,
                 publicKey: Self.key.publicKey)
         }
         // A wrong inverse does not unblind.
         let otherBlinding = try BlindRSA.blind(prepared, publicKey: Self.key.publicKey, variant: variant)
-        expectCode(.verificationFailure) {
+        expectBlindRSAError(.verificationFailure) {
             _ = try BlindRSA.finalize(
                 blindSig, preparedMessage: prepared, inverse: otherBlinding.inverse, publicKey: Self.key.publicKey)
         }
@@ -126,12 +126,12 @@ struct BlindRSATests {
     @Test("Wrong key: signature of one key fails under another; signing with the wrong key fails Finalize")
     func wrongKey() throws {
         let (prepared, sig) = try Self.issue(Self.message, variant: .default)
-        expectCode(.verificationFailure) {
+        expectBlindRSAError(.verificationFailure) {
             try BlindRSA.verify(sig, preparedMessage: prepared, publicKey: Self.otherKey.publicKey)
         }
         let blinding = try BlindRSA.blind(prepared, publicKey: Self.key.publicKey)
         let wrongSigner = try BlindRSA.blindSign(blinding.blindedMessage, privateKey: Self.otherKey)
-        expectCode(.verificationFailure) {
+        expectBlindRSAError(.verificationFailure) {
             _ = try BlindRSA.finalize(
                 wrongSigner, preparedMessage: prepared, inverse: blinding.inverse, publicKey: Self.key.publicKey)
         }
@@ -144,20 +144,20 @@ struct BlindRSATests {
         let rebuilt = try BlindRSA.prepareRandomize(Self.message, prefix: prefix)
         try BlindRSA.verify(sig, preparedMessage: rebuilt, publicKey: Self.key.publicKey)
         let otherPrefix = try BlindRSA.prepareRandomize(Self.message, prefix: Self.flipBit(prefix, at: 0))
-        expectCode(.verificationFailure) {
+        expectBlindRSAError(.verificationFailure) {
             try BlindRSA.verify(sig, preparedMessage: otherPrefix, publicKey: Self.key.publicKey)
         }
-        expectCode(.verificationFailure) {
+        expectBlindRSAError(.verificationFailure) {
             try BlindRSA.verify(sig, preparedMessage: Self.message, publicKey: Self.key.publicKey)
         }
-        expectCode(.invalidInput) { _ = try BlindRSA.prepareRandomize(Self.message, prefix: Array(prefix.prefix(31))) }
-        expectCode(.invalidInput) { _ = try BlindRSA.prepareRandomize(Self.message, prefix: prefix + [0]) }
+        expectBlindRSAError(.invalidInput) { _ = try BlindRSA.prepareRandomize(Self.message, prefix: Array(prefix.prefix(31))) }
+        expectBlindRSAError(.invalidInput) { _ = try BlindRSA.prepareRandomize(Self.message, prefix: prefix + [0]) }
     }
 
     @Test("A signature is bound to its variant's salt length")
     func variantMismatch() throws {
         let (prepared, sig) = try Self.issue(Self.message, variant: .sha384PSSDeterministic)
-        expectCode(.verificationFailure) {
+        expectBlindRSAError(.verificationFailure) {
             try BlindRSA.verify(sig, preparedMessage: prepared, publicKey: Self.key.publicKey, variant: .sha384PSSZeroDeterministic)
         }
     }
@@ -167,14 +167,14 @@ struct BlindRSATests {
     @Test("BlindSign refuses blinded messages of the wrong length or ≥ n")
     func blindSignInputs() throws {
         let blinding = try BlindRSA.blind(BlindRSA.prepare(Self.message), publicKey: Self.key.publicKey)
-        expectCode(.invalidInput) { _ = try BlindRSA.blindSign(Array(blinding.blindedMessage.dropFirst()), privateKey: Self.key) }
-        expectCode(.invalidInput) { _ = try BlindRSA.blindSign(blinding.blindedMessage + [0], privateKey: Self.key) }
-        expectCode(.invalidInput) { _ = try BlindRSA.blindSign([], privateKey: Self.key) }
-        expectCode(.invalidInput) {
+        expectBlindRSAError(.invalidInput) { _ = try BlindRSA.blindSign(Array(blinding.blindedMessage.dropFirst()), privateKey: Self.key) }
+        expectBlindRSAError(.invalidInput) { _ = try BlindRSA.blindSign(blinding.blindedMessage + [0], privateKey: Self.key) }
+        expectBlindRSAError(.invalidInput) { _ = try BlindRSA.blindSign([], privateKey: Self.key) }
+        expectBlindRSAError(.invalidInput) {
             _ = try BlindRSA.blindSign([UInt8](repeating: 0xff, count: 256), privateKey: Self.key)
         }
         let n = try #require(Self.key.handle.n.bytes(count: 256))
-        expectCode(.invalidInput) { _ = try BlindRSA.blindSign(n, privateKey: Self.key) }
+        expectBlindRSAError(.invalidInput) { _ = try BlindRSA.blindSign(n, privateKey: Self.key) }
     }
 
     @Test("Finalize and Blind refuse inputs of the wrong length; Verify refuses wrong-length signatures")
@@ -182,41 +182,41 @@ struct BlindRSATests {
         let (prepared, sig) = try Self.issue(Self.message, variant: .default)
         let blinding = try BlindRSA.blind(prepared, publicKey: Self.key.publicKey)
         let blindSig = try BlindRSA.blindSign(blinding.blindedMessage, privateKey: Self.key)
-        expectCode(.invalidInput) {
+        expectBlindRSAError(.invalidInput) {
             _ = try BlindRSA.finalize(
                 Array(blindSig.dropLast()), preparedMessage: prepared, inverse: blinding.inverse, publicKey: Self.key.publicKey)
         }
-        expectCode(.invalidInput) {
+        expectBlindRSAError(.invalidInput) {
             _ = try BlindRSA.finalize(
                 blindSig + [0], preparedMessage: prepared, inverse: blinding.inverse, publicKey: Self.key.publicKey)
         }
-        expectCode(.invalidInput) {
+        expectBlindRSAError(.invalidInput) {
             _ = try BlindRSA.finalize(
                 blindSig, preparedMessage: prepared, inverse: Array(blinding.inverse.dropFirst()), publicKey: Self.key.publicKey)
         }
-        expectCode(.verificationFailure) {
+        expectBlindRSAError(.verificationFailure) {
             try BlindRSA.verify(Array(sig.dropFirst()), preparedMessage: prepared, publicKey: Self.key.publicKey)
         }
-        expectCode(.verificationFailure) {
+        expectBlindRSAError(.verificationFailure) {
             try BlindRSA.verify([0] + sig, preparedMessage: prepared, publicKey: Self.key.publicKey)
         }
         // Blind with an injected salt of the wrong length, or an inverse out of range.
-        expectCode(.invalidInput) {
+        expectBlindRSAError(.invalidInput) {
             _ = try BlindRSA.blind(
                 prepared, publicKey: Self.key.publicKey, variant: .default,
                 salt: [UInt8](repeating: 1, count: 47), inverse: blinding.inverse)
         }
-        expectCode(.invalidInput) {
+        expectBlindRSAError(.invalidInput) {
             _ = try BlindRSA.blind(
                 prepared, publicKey: Self.key.publicKey, variant: .sha384PSSZeroRandomized,
                 salt: [UInt8](repeating: 1, count: 48), inverse: blinding.inverse)
         }
-        expectCode(.invalidInput) {
+        expectBlindRSAError(.invalidInput) {
             _ = try BlindRSA.blind(
                 prepared, publicKey: Self.key.publicKey, variant: .sha384PSSZeroRandomized,
                 salt: [], inverse: [UInt8](repeating: 0, count: 256))
         }
-        expectCode(.invalidInput) {
+        expectBlindRSAError(.invalidInput) {
             _ = try BlindRSA.blind(
                 prepared, publicKey: Self.key.publicKey, variant: .sha384PSSZeroRandomized,
                 salt: [], inverse: [UInt8](repeating: 0xff, count: 256))
@@ -225,8 +225,8 @@ struct BlindRSATests {
 
     @Test("Blind fails with crypto.blinding_failure when the random source never gives r in [1, n)")
     func blindingFailureOnBadRandom() throws {
-        let zeros = ScriptedRandom([])  // only zeros: r = 0 every time
-        expectCode(.blindingFailure) {
+        let zeros = BlindRSAScriptedRandom([])  // only zeros: r = 0 every time
+        expectBlindRSAError(.blindingFailure) {
             _ = try BlindRSA.blind(Self.message, publicKey: Self.key.publicKey, variant: .sha384PSSZeroDeterministic, random: zeros)
         }
     }
@@ -236,7 +236,7 @@ struct BlindRSATests {
         let blinding = try BlindRSA.blind(BlindRSA.prepare(Self.message), publicKey: Self.key.publicKey)
         let blindSig = try BlindRSA.blindSign(blinding.blindedMessage, privateKey: Self.key)
         try BlindRSA.checkRSAVP1(blindedMessage: blinding.blindedMessage, blindSignature: blindSig, key: Self.key.handle)
-        expectCode(.signingFailure) {
+        expectBlindRSAError(.signingFailure) {
             try BlindRSA.checkRSAVP1(
                 blindedMessage: blinding.blindedMessage, blindSignature: Self.flipBit(blindSig, at: 200),
                 key: Self.key.handle)
@@ -246,7 +246,7 @@ struct BlindRSATests {
     @Test("A message too long for the key's PSS encoding is refused (crypto.message_too_long)")
     func encodingTooSmall() throws {
         // 48 + 48 + 2 bytes do not fit in a 97-byte encoding.
-        expectCode(.messageTooLong) {
+        expectBlindRSAError(.messageTooLong) {
             _ = try PSS.encode(message: Self.message, emBits: 97 * 8 - 1, salt: [UInt8](repeating: 0, count: 48))
         }
     }
@@ -291,10 +291,10 @@ struct BlindRSATests {
         let spki = Self.key.publicKey.derRepresentation
         let pkcs8 = try Self.key.derRepresentation()
         for bad in [[], [0x30], Array(spki.dropLast()), spki + [0], Self.flipBit(spki, at: 0, bit: 0x04)] {
-            expectCode(.invalidKey) { _ = try BlindRSA.PublicKey(derRepresentation: bad) }
+            expectBlindRSAError(.invalidKey) { _ = try BlindRSA.PublicKey(derRepresentation: bad) }
         }
         for bad in [[], Array(pkcs8.prefix(100)), pkcs8 + [0], spki, Self.flipBit(pkcs8, at: 0, bit: 0x04)] {
-            expectCode(.invalidKey) { _ = try BlindRSA.PrivateKey(derRepresentation: bad) }
+            expectBlindRSAError(.invalidKey) { _ = try BlindRSA.PrivateKey(derRepresentation: bad) }
         }
         do {
             _ = try BlindRSA.PublicKey(derRepresentation: Array(spki.prefix(40)))
@@ -307,45 +307,45 @@ struct BlindRSATests {
         let privatePEM = try Self.key.pemRepresentation()
         let garbledPEM = pem.replacingFirst("MII", with: "M!I")
         for bad in ["", "not a key", garbledPEM, privatePEM] {
-            expectCode(.invalidKey) { _ = try BlindRSA.PublicKey(pemRepresentation: bad) }
+            expectBlindRSAError(.invalidKey) { _ = try BlindRSA.PublicKey(pemRepresentation: bad) }
         }
         for bad in ["", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", pem,
                     privatePEM.replacingFirst("PRIVATE KEY-----\n", with: "PRIVATE KEY-----\n!")] {
-            expectCode(.invalidKey) { _ = try BlindRSA.PrivateKey(pemRepresentation: bad) }
+            expectBlindRSAError(.invalidKey) { _ = try BlindRSA.PrivateKey(pemRepresentation: bad) }
         }
     }
 
     @Test("Non-RSA keys are refused; RSA keys outside 2048–4096 bits are unsupported")
     func foreignKeys() throws {
         let ed25519 = try Hex.decode("302a300506032b65700321003e340783c2e39953fcc4158d214876724634a19024afddbe36df4a678f382228")
-        expectCode(.invalidKey) { _ = try BlindRSA.PublicKey(derRepresentation: ed25519) }
+        expectBlindRSAError(.invalidKey) { _ = try BlindRSA.PublicKey(derRepresentation: ed25519) }
         let rsa1024 = try Hex.decode(
             "30819f300d06092a864886f70d010101050003818d0030818902818100c77c8abb7e5fae6914ad686143c8fc1566c5139b" +
             "56d07fd046a554b0deb0d757b81e077304f6b459a8322f2c4257d90be1107d00036c4daad96453e9ec6c1f525c831864" +
             "6724243b2b68050227ec715dd7937e8333359d0aea962edf88d98245c15cc83538293d059cedaae8578f3dc7631457a5" +
             "10ec195c902be74b21bd25630203010001")
-        expectCode(.unsupportedParameter) { _ = try BlindRSA.PublicKey(derRepresentation: rsa1024) }
+        expectBlindRSAError(.unsupportedParameter) { _ = try BlindRSA.PublicKey(derRepresentation: rsa1024) }
     }
 
     @Test("Inconsistent components are refused")
     func inconsistentComponents() throws {
         let v = BlindRSAVectorTests.Key.self
         // q replaced by p: n ≠ p·q.
-        expectCode(.invalidKey) {
+        expectBlindRSAError(.invalidKey) {
             _ = try BlindRSA.PrivateKey(
                 n: Hex.decode(v.n), e: Hex.decode(v.e), d: Hex.decode(v.d), p: Hex.decode(v.p), q: Hex.decode(v.p))
         }
         // Wrong d: fails the pairwise check.
         var d = try Hex.decode(v.d)
         d[d.count - 1] ^= 0x02
-        expectCode(.invalidKey) {
+        expectBlindRSAError(.invalidKey) {
             _ = try BlindRSA.PrivateKey(n: Hex.decode(v.n), e: Hex.decode(v.e), d: d, p: Hex.decode(v.p), q: Hex.decode(v.q))
         }
     }
 
     @Test("Unsupported key sizes are refused", arguments: [0, 1024, 2047, 2049, 4095, 8192])
     func unsupportedSizes(_ bits: Int) {
-        expectCode(.unsupportedParameter) { _ = try BlindRSA.PrivateKey.generate(bits: bits) }
+        expectBlindRSAError(.unsupportedParameter) { _ = try BlindRSA.PrivateKey.generate(bits: bits) }
     }
 
     @Test("3072- and 4096-bit keys generate and sign (the one slow test)")

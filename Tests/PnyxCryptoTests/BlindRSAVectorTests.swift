@@ -572,12 +572,12 @@ extension BlindRSAVectorTests {
         if v.variant.isRandomized {
             prepared = try BlindRSA.prepareRandomize(msg, prefix: Hex.decode(v.msgPrefix))
             // The same through the injectable RandomSource.
-            let viaRandom = BlindRSA.prepare(msg, variant: v.variant, random: ScriptedRandom([try Hex.decode(v.msgPrefix)]))
+            let viaRandom = BlindRSA.prepare(msg, variant: v.variant, random: BlindRSAScriptedRandom([try Hex.decode(v.msgPrefix)]))
             #expect(viaRandom.hex == v.preparedMsg)
         } else {
             #expect(v.msgPrefix.isEmpty)
             prepared = BlindRSA.prepareIdentity(msg)
-            #expect(BlindRSA.prepare(msg, variant: v.variant, random: ScriptedRandom([])).hex == v.preparedMsg)
+            #expect(BlindRSA.prepare(msg, variant: v.variant, random: BlindRSAScriptedRandom([])).hex == v.preparedMsg)
         }
         #expect(prepared.hex == v.preparedMsg)
     }
@@ -620,12 +620,12 @@ extension BlindRSAVectorTests {
         try BlindRSA.verify(sig, preparedMessage: prepared, publicKey: Self.publicKey, variant: v.variant)
         // A PSS signature is not a PSSZERO one, and vice versa (exact salt length).
         let other: BlindRSA.Variant = v.variant.saltLength == 0 ? .sha384PSSDeterministic : .sha384PSSZeroDeterministic
-        expectCode(.verificationFailure) {
+        expectBlindRSAError(.verificationFailure) {
             try BlindRSA.verify(sig, preparedMessage: prepared, publicKey: Self.publicKey, variant: other)
         }
         // The bare message without its prefix does not verify for randomized variants.
         if v.variant.isRandomized {
-            expectCode(.verificationFailure) {
+            expectBlindRSAError(.verificationFailure) {
                 try BlindRSA.verify(sig, preparedMessage: Hex.decode(v.msg), publicKey: Self.publicKey, variant: v.variant)
             }
         }
@@ -647,15 +647,15 @@ extension BlindRSAVectorTests {
         let v = Self.vectors[0]
         var p = try Hex.decode(Key.p)
         p = [UInt8](repeating: 0, count: 512 - p.count) + p
-        expectCode(.blindingFailure) {
+        expectBlindRSAError(.blindingFailure) {
             _ = try BlindRSA.blind(
                 Hex.decode(v.preparedMsg), publicKey: Self.publicKey, variant: v.variant,
                 salt: Hex.decode(v.salt), inverse: p)
         }
         // Same through the RandomSource: r = q is not invertible (RFC 9474 §4.2 step 8).
         let q = try Hex.decode(Key.q)
-        let random = ScriptedRandom([try Hex.decode(v.salt), [UInt8](repeating: 0, count: 512 - q.count) + q])
-        expectCode(.blindingFailure) {
+        let random = BlindRSAScriptedRandom([try Hex.decode(v.salt), [UInt8](repeating: 0, count: 512 - q.count) + q])
+        expectBlindRSAError(.blindingFailure) {
             _ = try BlindRSA.blind(Hex.decode(v.preparedMsg), publicKey: Self.publicKey, variant: v.variant, random: random)
         }
     }
