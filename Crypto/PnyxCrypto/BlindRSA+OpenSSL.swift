@@ -181,10 +181,14 @@ extension RSAKeyHandle {
                 EVP_DigestVerify(md, sig.baseAddress, sig.count, msg.baseAddress, message.count)
             }
         }
-        // Re-initialised by EVP_DigestVerifyInit on its next use.
-        verifyContexts.give(md)
-        if status == 1 { return true }
-        OpenSSLError.drain()  // a bad signature leaves entries in the queue
+        if status == 1 {
+            verifyContexts.give(md)  // re-initialised by EVP_DigestVerifyInit on its next use
+            return true
+        }
+        // A bad signature (0, or a negative status for malformed input) is "invalid"; the
+        // context is not reused after a failure, and the error queue is drained.
+        EVP_MD_CTX_free(md)
+        OpenSSLError.drain()
         return false
     }
 }
