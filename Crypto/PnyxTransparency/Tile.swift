@@ -199,7 +199,8 @@ public struct Tile: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The stored hash indexes of this tile's hashes, in order (what to read from a store to
-    /// serve the tile).
+    /// serve the tile). Only for tiles within ``TileMath/maxTreeSize`` leaves: check
+    /// ``exists(inTreeOfSize:)`` against the real tree first.
     public var storedHashIndexes: [Int64] {
         let first = index << Int64(Self.height)
         return (0..<Int64(width)).map { TileMath.storedHashIndex(level: level * Self.height, index: first + $0) }

@@ -29,6 +29,8 @@ public enum TileMath {
     ///
     /// Level L's n-th hash is stored right after level L−1's (2n+1)-th hash; level 0's n-th
     /// hash is stored at n + n/2 + n/4 + … (Crosby & Wallach §3.3).
+    /// Traps for a negative index, a level above 62, or a node beyond ``maxTreeSize`` leaves:
+    /// validate untrusted coordinates first.
     public static func storedHashIndex(level: Int, index: Int64) -> Int64 {
         precondition(level >= 0 && level < 63 && index >= 0, "invalid tree node (\(level), \(index))")
         // Descend to the last leaf of the subtree: m = (index + 1)·2^level − 1. The leaf's
