@@ -15,6 +15,9 @@ let package = Package(
         .library(name: "PnyxTransparency", targets: ["PnyxTransparency"]),
         .library(name: "PnyxPostgres", targets: ["PnyxPostgres"]),
         .library(name: "PnyxLogStore", targets: ["PnyxLogStore"]),
+        .library(name: "PnyxCore", targets: ["PnyxCore"]),
+        .library(name: "PnyxBroker", targets: ["PnyxBroker"]),
+        .library(name: "PnyxService", targets: ["PnyxService"]),
         .library(name: "PnyxAudit", targets: ["PnyxAudit"]),
         .executable(name: "pnyx", targets: ["pnyx"]),
         .executable(name: "pnyx-audit", targets: ["pnyx-audit"]),
@@ -23,6 +26,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // MARK: C libraries (Crypto/)
@@ -55,11 +59,36 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
 
+        // MARK: Domain and services (Sources/)
+        .target(
+            name: "PnyxCore", dependencies: ["PnyxCrypto", "PnyxTransparency"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "PnyxHTTP",
+            dependencies: ["PnyxCore", .product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "PnyxBroker",
+            dependencies: ["PnyxCore", "PnyxHTTP", "PnyxPostgres", "PnyxLogStore", "PnyxCrypto",
+                           "PnyxTransparency",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "PnyxService",
+            dependencies: ["PnyxCore", "PnyxHTTP", "PnyxPostgres", "PnyxLogStore", "PnyxCrypto",
+                           "PnyxTransparency",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
+
         // MARK: Executables (Sources/)
         .executableTarget(
             name: "pnyx",
             dependencies: ["PnyxLogStore", "PnyxPostgres", "PnyxTransparency", "PnyxCrypto",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                           "PnyxCore", "PnyxBroker", "PnyxService",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "pnyx-bench",
@@ -70,7 +99,7 @@ let package = Package(
 
         // MARK: Auditor (Audit/) — pure code only: never the store, never a server.
         .target(
-            name: "PnyxAudit", dependencies: ["PnyxTransparency", "PnyxCrypto"],
+            name: "PnyxAudit", dependencies: ["PnyxCore", "PnyxTransparency", "PnyxCrypto"],
             path: "Audit/PnyxAudit", swiftSettings: swiftSettings),
         .executableTarget(
             name: "pnyx-audit",
@@ -82,6 +111,21 @@ let package = Package(
         .testTarget(name: "PnyxCryptoTests", dependencies: ["PnyxCrypto"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PnyxTransparencyTests", dependencies: ["PnyxTransparency", "PnyxCrypto"],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "PnyxCoreTests", dependencies: ["PnyxCore", "PnyxCrypto", "PnyxTransparency"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PnyxBrokerTests",
+            dependencies: ["PnyxBroker", "PnyxCore", "PnyxHTTP", "PnyxPostgres", "PnyxLogStore", "PnyxCrypto",
+                           "PnyxTransparency",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PnyxServiceTests",
+            dependencies: ["PnyxService", "PnyxBroker", "PnyxCore", "PnyxHTTP", "PnyxPostgres", "PnyxLogStore",
+                           "PnyxCrypto", "PnyxTransparency",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings),
         .testTarget(name: "PnyxPostgresTests", dependencies: ["PnyxPostgres"], swiftSettings: swiftSettings),
         .testTarget(

@@ -1,0 +1,1 @@
+// Placeholder: PnyxBroker is being built.

@@ -1,0 +1,1 @@
+// Placeholder: PnyxCore is being built.

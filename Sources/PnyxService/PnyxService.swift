@@ -1,0 +1,1 @@
+// Placeholder: PnyxService is being built.
