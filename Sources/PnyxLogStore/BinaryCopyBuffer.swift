@@ -34,6 +34,12 @@ struct BinaryCopyBuffer {
         value.appendBytes(to: &bytes)
     }
 
+    /// A `bytea` field of consecutive Merkle hashes.
+    mutating func appendHashes(_ values: ArraySlice<some HashBytes>) {
+        appendInteger(Int32(32 * values.count))
+        for value in values { value.appendBytes(to: &bytes) }
+    }
+
     /// The trailer; call once, after the last tuple.
     mutating func finish() {
         appendInteger(Int16(-1))

@@ -8,13 +8,23 @@ extension MerkleHash: HashBytes {
 }
 
 /// A ``PnyxTransparency/HashReader`` over the `log_hashes` table of one log: one
-/// `stored_index = ANY($2)` query per ``readHashes(_:)`` call (O(log n) indexes for a root
+/// query per ``readHashes(_:)`` call (O(log n) indexes for a root
 /// or a proof). Blocking: use it on a pool thread, inside `withBlockingConnection`.
 struct DatabaseHashReader: HashReader {
     let connection: PostgresConnection
     let logID: [UInt8]
 
-    static let sql = "SELECT stored_index, hash FROM log_hashes WHERE log_id = $1 AND stored_index = ANY($2::bigint[])"
+    /// Each index's hash: the run starting at or before it (one primary-key probe per index), sliced.
+    static let sql = """
+        SELECT i.idx, substring(h.hashes FROM ((i.idx - h.first_index) * 32 + 1)::int FOR 32)
+        FROM unnest($2::bigint[]) AS i(idx)
+        CROSS JOIN LATERAL (
+            SELECT first_index, hashes FROM log_hashes
+            WHERE log_id = $1 AND first_index <= i.idx ORDER BY first_index DESC LIMIT 1) h
+        """
+
+    /// Hashes per `log_hashes` row (4 KiB, inline).
+    static let runLength = 128
 
     func readHashes(_ indexes: [Int64]) throws -> [MerkleHash] {
         if indexes.isEmpty { return [] }
@@ -23,8 +33,9 @@ struct DatabaseHashReader: HashReader {
         var found: [Int64: MerkleHash] = [:]
         found.reserveCapacity(rows.count)
         for row in rows {
-            let index = try row.decode(Int64.self, at: 0)
-            found[index] = try MerkleHash(bytes: try row.decode([UInt8].self, at: 1))
+            let bytes = try row.decode([UInt8].self, at: 1)
+            guard bytes.count == MerkleHash.byteCount else { continue }  // past the end of the last run
+            found[try row.decode(Int64.self, at: 0)] = try MerkleHash(bytes: bytes)
         }
         return try indexes.map { index in
             guard let hash = found[index] else {

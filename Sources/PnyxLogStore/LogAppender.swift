@@ -41,10 +41,12 @@ final class LogAppender: @unchecked Sendable {
         }
     }
 
-    private func nextBatch() -> [Pending] {
+    /// Takes up to `maxBatch` queued appends. With `stopIfEmpty`, an empty queue ends the
+    /// drain (the next append starts a new one); otherwise the drain keeps running.
+    private func takeBatch(stopIfEmpty: Bool) -> [Pending] {
         lock.withLock {
             if pending.isEmpty {
-                draining = false
+                if stopIfEmpty { draining = false }
                 return []
             }
             let count = min(maxBatch, pending.count)
@@ -54,23 +56,48 @@ final class LogAppender: @unchecked Sendable {
         }
     }
 
+    /// Writes batches one at a time. While a batch's transaction runs on a pool thread, the
+    /// next batch (whatever queued meanwhile) is hashed and encoded on top of the running
+    /// batch's expected frontier, so the CPU work overlaps the database's. If the running
+    /// batch fails, the prepared one is recomputed from a reloaded frontier.
     private func drain() async {
-        while true {
-            let batch = nextBatch()
-            if batch.isEmpty { return }
-            let payloads = batch.map(\.payload)
-            let logID = self.logID
-            let cached = frontier
-            do {
-                let (receipts, next) = try await pool.withBlockingConnection { conn in
-                    try LogBatchWriter.write(conn, logID: logID, payloads: payloads, cached: cached)
+        let logID = self.logID
+        var batch = takeBatch(stopIfEmpty: true)
+        var prepared: LogBatchWriter.Prepared? = nil
+        while !batch.isEmpty {
+            if prepared == nil, let frontier {
+                prepared = try? LogBatchWriter.prepare(logID: logID, payloads: batch.map(\.payload), frontier: frontier)
+            }
+            let ready = prepared
+            let payloads = ready == nil ? batch.map(\.payload) : []
+            let writing = Task { [pool] in
+                try await pool.withBlockingConnection { conn in
+                    if let ready { return try LogBatchWriter.write(conn, logID: logID, prepared: ready) }
+                    return try LogBatchWriter.write(conn, logID: logID, payloads: payloads, cached: nil)
                 }
-                frontier = next
+            }
+            // Meanwhile: take the next batch and prepare it on top of this one.
+            let next = takeBatch(stopIfEmpty: false)
+            var nextPrepared: LogBatchWriter.Prepared? = nil
+            if let base = ready?.next, !next.isEmpty {
+                nextPrepared = try? LogBatchWriter.prepare(logID: logID, payloads: next.map(\.payload), frontier: base)
+            }
+            do {
+                let (receipts, newFrontier) = try await writing.value
+                if let nextPrepared, newFrontier.size != nextPrepared.base.size || newFrontier.lastHash != nextPrepared.base.lastHash {
+                    prepared = nil  // the batch was redone on another base (another process appended)
+                } else {
+                    prepared = nextPrepared
+                }
+                frontier = newFrontier
                 for (waiter, receipt) in zip(batch, receipts) { waiter.continuation.resume(returning: receipt) }
             } catch {
                 frontier = nil  // reload from the database next time
+                prepared = nil
                 for waiter in batch { waiter.continuation.resume(throwing: error) }
             }
+            batch = next.isEmpty ? takeBatch(stopIfEmpty: true) : next
+            if next.isEmpty { prepared = nil }
         }
     }
 }

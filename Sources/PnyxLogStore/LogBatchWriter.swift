@@ -20,7 +20,7 @@ enum LogBatchWriter {
     static let existsSQL = "SELECT 1 FROM log_logs WHERE log_id = $1"
     static let copyEntriesSQL =
         "COPY log_entries (log_id, position, payload, previous_hash, entry_hash) FROM STDIN (FORMAT binary)"
-    static let copyHashesSQL = "COPY log_hashes (log_id, stored_index, hash) FROM STDIN (FORMAT binary)"
+    static let copyHashesSQL = "COPY log_hashes (log_id, first_index, hashes) FROM STDIN (FORMAT binary)"
 
     /// The 64-bit advisory lock key serialising appends to `logID` across processes.
     static func appendLockKey(_ logID: [UInt8]) -> Int64 { lockKey("pnyx-log-append", logID) }
@@ -46,20 +46,47 @@ enum LogBatchWriter {
     /// Appends `payloads` in order as one committed transaction and returns their receipts
     /// and the new frontier. Throws (and commits nothing) on any failure; a broken connection
     /// during COMMIT is reported as `db.connection_lost`, never as success.
+    ///
+    /// Round trips: `BEGIN` and the advisory lock in one simple query, the two COPYs, `COMMIT`.
+    /// With a cached frontier the head is not read: if another process appended meanwhile it
+    /// wrote position `frontier.size` (logs are gapless), so our COPY hits the primary key and
+    /// the batch is redone once from a reloaded frontier, still under the lock.
     static func write(
         _ connection: PostgresConnection, logID: [UInt8], payloads: [[UInt8]], cached: LogFrontier?
     ) throws -> ([LogReceipt], LogFrontier) {
-        try connection.transaction { conn in
-            _ = try conn.queryPrepared(lockSQL, [.int64(appendLockKey(logID))])
-            let head = try head(conn, logID)
-            let frontier: LogFrontier
-            if let cached, cached.size == head.size, cached.lastHash == head.lastHash {
-                frontier = cached
-            } else {
-                frontier = try load(conn, logID: logID, head: head)
+        if let cached {
+            do {
+                return try inTransaction(connection, logID) { conn in
+                    try append(conn, logID: logID, payloads: payloads, frontier: cached)
+                }
+            } catch let error as PostgresError where error.code == .uniqueViolation {
+                // Another process appended since our last batch: reload below.
             }
+        }
+        return try inTransaction(connection, logID) { conn in
+            let frontier = try load(conn, logID: logID, head: head(conn, logID))
             return try append(conn, logID: logID, payloads: payloads, frontier: frontier)
         }
+    }
+
+    /// `BEGIN; SELECT pg_advisory_xact_lock(key)` in one round trip, `body`, then `COMMIT`,
+    /// whose command tag is checked (`db.transaction_aborted` unless it says COMMIT).
+    static func inTransaction<T>(
+        _ conn: PostgresConnection, _ logID: [UInt8], _ body: (PostgresConnection) throws -> T
+    ) throws -> T {
+        try conn.executeScript("BEGIN; SELECT pg_advisory_xact_lock(\(appendLockKey(logID)))")
+        let value: T
+        do {
+            value = try body(conn)
+        } catch {
+            _ = try? conn.execute("ROLLBACK")
+            throw error
+        }
+        let commit = try conn.query("COMMIT")
+        guard commit.commandTag == "COMMIT" else {
+            throw PostgresError(.transactionAborted, "COMMIT answered \(commit.commandTag)")
+        }
+        return value
     }
 
     /// Rebuilds the frontier from the database (another process appended, or first use).
@@ -75,9 +102,43 @@ enum LogBatchWriter {
             size: head.size, lastHash: head.lastHash, roots: Dictionary(uniqueKeysWithValues: zip(indexes, hashes)))
     }
 
+    /// A batch computed ahead of its transaction: leaves, receipts, COPY data, next frontier.
+    struct Prepared: Sendable {
+        let payloads: [[UInt8]]
+        let base: LogFrontier
+        let receipts: [LogReceipt]
+        let entries: [UInt8]
+        let hashes: [UInt8]
+        let next: LogFrontier
+    }
+
+    /// Writes a batch prepared on `prepared.base` (no head read: a stale base hits the primary
+    /// key, and the batch is redone from a reloaded frontier, as in ``write(_:logID:payloads:cached:)``).
+    static func write(_ connection: PostgresConnection, logID: [UInt8], prepared: Prepared) throws -> ([LogReceipt], LogFrontier) {
+        do {
+            return try inTransaction(connection, logID) { conn in try insert(conn, prepared) }
+        } catch let error as PostgresError where error.code == .uniqueViolation {
+            return try inTransaction(connection, logID) { conn in
+                let frontier = try load(conn, logID: logID, head: head(conn, logID))
+                return try append(conn, logID: logID, payloads: prepared.payloads, frontier: frontier)
+            }
+        }
+    }
+
     private static func append(
         _ conn: PostgresConnection, logID: [UInt8], payloads: [[UInt8]], frontier: LogFrontier
     ) throws -> ([LogReceipt], LogFrontier) {
+        try insert(conn, prepare(logID: logID, payloads: payloads, frontier: frontier))
+    }
+
+    private static func insert(_ conn: PostgresConnection, _ prepared: Prepared) throws -> ([LogReceipt], LogFrontier) {
+        try conn.copyIn(copyEntriesSQL, data: prepared.entries)
+        try conn.copyIn(copyHashesSQL, data: prepared.hashes)
+        return (prepared.receipts, prepared.next)
+    }
+
+    /// Computes a batch on top of `frontier` (pure CPU: hashes and COPY encoding).
+    static func prepare(logID: [UInt8], payloads: [[UInt8]], frontier: LogFrontier) throws -> Prepared {
         let start = frontier.size
         var receipts: [LogReceipt] = []
         receipts.reserveCapacity(payloads.count)
@@ -113,23 +174,24 @@ enum LogBatchWriter {
                 }
             })
         let base = TileMath.storedHashCount(treeSize: start)
-        var hashes = BinaryCopyBuffer(capacity: stored.count * (logID.count + 58))
-        for (offset, hash) in stored.enumerated() {
+        var hashes = BinaryCopyBuffer(capacity: stored.count * 32 + 256)
+        var runStart = 0
+        while runStart < stored.count {
+            let runEnd = min(stored.count, runStart + DatabaseHashReader.runLength)
             hashes.beginTuple(fields: 3)
             hashes.appendBytes(logID)
-            hashes.appendInt64(base + Int64(offset))
-            hashes.appendHash(hash)
+            hashes.appendInt64(base + Int64(runStart))
+            hashes.appendHashes(stored[runStart..<runEnd])
+            runStart = runEnd
         }
         hashes.finish()
-
-        try conn.copyIn(copyEntriesSQL, data: entries.bytes)
-        try conn.copyIn(copyHashesSQL, data: hashes.bytes)
-
         let newSize = start + Int64(payloads.count)
         var newRoots: [Int64: MerkleHash] = [:]
         for index in try TileMath.treeHashIndexes(treeSize: newSize) {
             newRoots[index] = index >= base ? stored[Int(index - base)] : roots[index]
         }
-        return (receipts, LogFrontier(size: newSize, lastHash: previous, roots: newRoots))
+        return Prepared(
+            payloads: payloads, base: frontier, receipts: receipts, entries: entries.bytes, hashes: hashes.bytes,
+            next: LogFrontier(size: newSize, lastHash: previous, roots: newRoots))
     }
 }

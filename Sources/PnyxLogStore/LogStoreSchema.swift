@@ -7,6 +7,13 @@ public import PnyxPostgres
 /// `DELETE` and a statement trigger refuses `TRUNCATE` on every log table, whoever runs them
 /// (the owner included), and ``grantApplicationRole(_:on:)`` gives the service role only
 /// `SELECT` and `INSERT`. A checkpoint trigger refuses a checkpoint that does not grow the tree.
+///
+/// Stored hashes (the c2sp.org/tlog-tiles "stored hash index" sequence of ``PnyxTransparency/TileMath``)
+/// are kept in `log_hashes` as runs: each row holds the consecutive hashes from stored index
+/// `first_index` on (at most 128, 4 KiB, stored inline), written by one append batch. Runs
+/// are contiguous and never overlap (the append lock orders them). One row per ~60 entries
+/// instead of two per entry keeps appends close to raw insert speed; a lookup of a stored
+/// index is one primary-key probe (the run starting at or before it).
 public enum LogStoreSchema {
     /// The four log tables.
     public static let tables = ["log_logs", "log_entries", "log_hashes", "log_checkpoints"]
@@ -41,11 +48,13 @@ public enum LogStoreSchema {
             PRIMARY KEY (log_id, position)
         );
         CREATE TABLE log_hashes (
-            log_id       bytea  NOT NULL,
-            stored_index bigint NOT NULL CHECK (stored_index >= 0),
-            hash         bytea  NOT NULL CHECK (octet_length(hash) = 32),
-            PRIMARY KEY (log_id, stored_index)
+            log_id      bytea  NOT NULL,
+            first_index bigint NOT NULL CHECK (first_index >= 0),
+            hashes      bytea  NOT NULL
+                        CHECK (octet_length(hashes) BETWEEN 32 AND 4096 AND octet_length(hashes) % 32 = 0),
+            PRIMARY KEY (log_id, first_index)
         );
+        ALTER TABLE log_hashes ALTER COLUMN hashes SET STORAGE PLAIN;
         CREATE TABLE log_checkpoints (
             log_id     bytea       NOT NULL,
             tree_size  bigint      NOT NULL CHECK (tree_size >= 0),

@@ -12,7 +12,7 @@ struct AppendOnlyTests {
         "UPDATE log_entries SET payload = '\\x00'",
         "DELETE FROM log_entries",
         "TRUNCATE log_entries",
-        "UPDATE log_hashes SET hash = hash",
+        "UPDATE log_hashes SET hashes = hashes",
         "DELETE FROM log_hashes",
         "TRUNCATE log_hashes",
         "UPDATE log_checkpoints SET note = note",

@@ -77,7 +77,7 @@ struct ExportTests {
                            ["log.chain_broken"], "flipped entry byte")
         // The very last entry flipped: nothing links to it, but the tiles and root catch it.
         Self.expectRefused(try Self.tampered(folder, partial.entriesPath) { $0[$0.count - 1] ^= 1 },
-                           ["export.tile_mismatch", "export.root_mismatch"], "flipped last entry")
+                           ["export.tile_mismatch", "export.root_mismatch", "export.checkpoint_inconsistent"], "flipped last entry")
         // A flipped byte in a hash tile.
         Self.expectRefused(try Self.tampered(folder, full.path) { $0[100] ^= 1 }, ["export.tile_mismatch"], "tile byte")
         Self.expectRefused(try Self.tampered(folder, "tile/1/000.p/2") { $0[0] ^= 1 }, ["export.tile_mismatch"], "level-1 tile")
