@@ -1,1 +1,0 @@
-// Placeholder: PnyxHTTP is being built.
