@@ -1,1 +1,0 @@
-// Placeholder: PnyxCore is being built.
