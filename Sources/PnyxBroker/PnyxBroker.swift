@@ -1,1 +1,0 @@
-// Placeholder: PnyxBroker is being built.
