@@ -48,6 +48,8 @@ public struct BrokerError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let pollClosed = Code(rawValue: "poll.closed")
         /// The poll opened already: key sets are made before a poll opens.
         public static let pollAlreadyOpen = Code(rawValue: "poll.already_open")
+        /// The poll cannot get a key set (unknown scope area, nobody eligible, invalid definition).
+        public static let pollInvalid = Code(rawValue: "poll.invalid")
         /// Another definition was already registered under this poll id.
         public static let pollConflict = Code(rawValue: "poll.conflict")
         /// The poll definition names another broker key, or is signed by an untrusted service.
@@ -91,7 +93,7 @@ extension BrokerError: APIErrorConvertible {
     /// The HTTP status of each code.
     public var status: HTTPResponse.Status {
         switch code {
-        case .registerBadRow, .registerBadFile, .weakPassphrase, .wrongSize: .unprocessableContent
+        case .registerBadRow, .registerBadFile, .weakPassphrase, .wrongSize, .pollInvalid: .unprocessableContent
         case .adminRequired, .invalidCredentials, .sessionRequired, .sessionExpired, .invalidCode: .unauthorized
         case .lockedOut, .rateLimited: .tooManyRequests
         case .codeUsed, .pollConflict, .pollAlreadyOpen, .alreadyIssued: .conflict

@@ -79,7 +79,7 @@ public enum RegisterCSV {
                 bad("expected 5 fields (resident_id,given_name,family_name,birth_date,area_code), found \(record.fields.count)"); continue
             }
             let f = record.fields.map(trim)
-            guard !f[0].isEmpty, f[0].utf8.count <= maximumFieldBytes, !f[0].contains(where: \.isNewline) else {
+            guard !f[0].isEmpty, f[0].utf8.count <= maximumFieldBytes, !f[0].contains(where: { $0.isNewline || $0 == "\t" || $0 == "\\" }) else {
                 bad("resident_id empty or longer than \(maximumFieldBytes) bytes"); continue
             }
             guard !f[1].isEmpty, f[1].utf8.count <= maximumFieldBytes, !f[2].isEmpty, f[2].utf8.count <= maximumFieldBytes else {

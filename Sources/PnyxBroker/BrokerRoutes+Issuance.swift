@@ -1,0 +1,61 @@
+import Hummingbird
+import PnyxCore
+import PnyxCrypto
+import PnyxHTTP
+
+extension BrokerRoutes {
+    struct CredentialRequestBody: Decodable {
+        /// Base64 blinded message (`modulus_len` bytes).
+        var blindedMessage: String
+    }
+
+    struct CredentialResponse: Encodable {
+        var pollID: PollID
+        var attributeClass: AttributeClass
+        var keyID: KeyID
+        /// Base64 blind signature, to finalize client-side.
+        var blindSignature: String
+        /// True when this repeats the answer to an earlier request with the same blinded message.
+        var retry: Bool
+
+        enum CodingKeys: String, CodingKey { case pollID, attributeClass = "class", keyID, blindSignature, retry }
+    }
+
+    struct NameRequestBody: Decodable {
+        /// Base64 one-time Ed25519 public key the name is attested for.
+        var oneTimeKey: String
+    }
+
+    struct NameResponse: Encodable {
+        var attestation: NameAttestation
+        /// Base64 Ed25519 signature by the broker over the attestation's canonical bytes.
+        var signature: String
+    }
+
+    func addIssuanceRoutes(to group: RouterGroup<BrokerRequestContext>) {
+        group.post("polls/:poll/credential") { request, context -> Response in
+            let session = try await session(request)
+            let body = try await request.decodeJSON(CredentialRequestBody.self, limit: bodyLimit)
+            guard let blinded = try? Base64.decode(body.blindedMessage) else {
+                throw APIError.malformed("blindedMessage must be standard base64")
+            }
+            let issued = try await broker.issuance.issue(
+                residentID: session.residentID, pollID: try pollID(context), blindedMessage: blinded)
+            return try JSONResponse.make(
+                CredentialResponse(pollID: issued.pollID, attributeClass: issued.attributeClass, keyID: issued.keyID,
+                                   blindSignature: Base64.encode(issued.blindSignature), retry: issued.isRetry),
+                headers: [.cacheControl: "no-store"])
+        }
+        group.post("polls/:poll/name-attestation") { request, context -> Response in
+            let session = try await session(request)
+            let body = try await request.decodeJSON(NameRequestBody.self, limit: bodyLimit)
+            guard let bytes = try? Base64.decode(body.oneTimeKey), let key = try? Ed25519.PublicKey(rawRepresentation: bytes) else {
+                throw APIError.malformed("oneTimeKey must be a base64 Ed25519 public key (32 bytes)")
+            }
+            let (attestation, signature) = try await broker.attestName(
+                residentID: session.residentID, pollID: try pollID(context), oneTimeKey: key)
+            return try JSONResponse.make(NameResponse(attestation: attestation, signature: Base64.encode(signature)),
+                                         headers: [.cacheControl: "no-store"])
+        }
+    }
+}
