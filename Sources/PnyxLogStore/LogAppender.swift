@@ -15,6 +15,7 @@ final class LogAppender: @unchecked Sendable {
     let logID: [UInt8]
     private let pool: PostgresPool
     private let maxBatch: Int
+    private let observer: (any LogBatchObserver)?
     private let lock = NSLock()
     // Guarded by `lock`.
     private var pending: [Pending] = []
@@ -22,10 +23,11 @@ final class LogAppender: @unchecked Sendable {
     // Touched only by the single drain task.
     private var frontier: LogFrontier?
 
-    init(logID: [UInt8], pool: PostgresPool, maxBatch: Int) {
+    init(logID: [UInt8], pool: PostgresPool, maxBatch: Int, observer: (any LogBatchObserver)? = nil) {
         self.logID = logID
         self.pool = pool
         self.maxBatch = maxBatch
+        self.observer = observer
     }
 
     /// Queues `payload`; returns its receipt once its batch committed.
@@ -62,6 +64,7 @@ final class LogAppender: @unchecked Sendable {
     /// batch fails, the prepared one is recomputed from a reloaded frontier.
     private func drain() async {
         let logID = self.logID
+        let observer = self.observer
         var batch = takeBatch(stopIfEmpty: true)
         var prepared: LogBatchWriter.Prepared? = nil
         while !batch.isEmpty {
@@ -72,8 +75,8 @@ final class LogAppender: @unchecked Sendable {
             let payloads = ready == nil ? batch.map(\.payload) : []
             let writing = Task { [pool] in
                 try await pool.withBlockingConnection { conn in
-                    if let ready { return try LogBatchWriter.write(conn, logID: logID, prepared: ready) }
-                    return try LogBatchWriter.write(conn, logID: logID, payloads: payloads, cached: nil)
+                    if let ready { return try LogBatchWriter.write(conn, logID: logID, prepared: ready, observer: observer) }
+                    return try LogBatchWriter.write(conn, logID: logID, payloads: payloads, cached: nil, observer: observer)
                 }
             }
             // Meanwhile: take the next batch and prepare it on top of this one.
@@ -91,6 +94,23 @@ final class LogAppender: @unchecked Sendable {
                 }
                 frontier = newFrontier
                 for (waiter, receipt) in zip(batch, receipts) { waiter.continuation.resume(returning: receipt) }
+            } catch let rejection as LogBatchRejection where !rejection.errors.isEmpty {
+                // The observer refused some appends: fail those, queue the others again
+                // (ahead of anything queued since), and go on from a reloaded frontier.
+                frontier = nil
+                prepared = nil
+                var retry: [Pending] = []
+                for (index, waiter) in batch.enumerated() {
+                    if let error = rejection.errors[index] {
+                        waiter.continuation.resume(throwing: error)
+                    } else {
+                        retry.append(waiter)
+                    }
+                }
+                let requeued = retry + next
+                lock.withLock { pending.insert(contentsOf: requeued, at: 0) }
+                batch = takeBatch(stopIfEmpty: true)
+                continue
             } catch {
                 frontier = nil  // reload from the database next time
                 prepared = nil

@@ -52,12 +52,13 @@ enum LogBatchWriter {
     /// wrote position `frontier.size` (logs are gapless), so our COPY hits the primary key and
     /// the batch is redone once from a reloaded frontier, still under the lock.
     static func write(
-        _ connection: PostgresConnection, logID: [UInt8], payloads: [[UInt8]], cached: LogFrontier?
+        _ connection: PostgresConnection, logID: [UInt8], payloads: [[UInt8]], cached: LogFrontier?,
+        observer: (any LogBatchObserver)? = nil
     ) throws -> ([LogReceipt], LogFrontier) {
         if let cached {
             do {
                 return try inTransaction(connection, logID) { conn in
-                    try append(conn, logID: logID, payloads: payloads, frontier: cached)
+                    try append(conn, logID: logID, payloads: payloads, frontier: cached, observer: observer)
                 }
             } catch let error as PostgresError where error.code == .uniqueViolation {
                 // Another process appended since our last batch: reload below.
@@ -65,7 +66,7 @@ enum LogBatchWriter {
         }
         return try inTransaction(connection, logID) { conn in
             let frontier = try load(conn, logID: logID, head: head(conn, logID))
-            return try append(conn, logID: logID, payloads: payloads, frontier: frontier)
+            return try append(conn, logID: logID, payloads: payloads, frontier: frontier, observer: observer)
         }
     }
 
@@ -114,26 +115,38 @@ enum LogBatchWriter {
 
     /// Writes a batch prepared on `prepared.base` (no head read: a stale base hits the primary
     /// key, and the batch is redone from a reloaded frontier, as in ``write(_:logID:payloads:cached:)``).
-    static func write(_ connection: PostgresConnection, logID: [UInt8], prepared: Prepared) throws -> ([LogReceipt], LogFrontier) {
+    static func write(
+        _ connection: PostgresConnection, logID: [UInt8], prepared: Prepared, observer: (any LogBatchObserver)? = nil
+    ) throws -> ([LogReceipt], LogFrontier) {
         do {
-            return try inTransaction(connection, logID) { conn in try insert(conn, prepared) }
+            return try inTransaction(connection, logID) { conn in try insert(conn, logID: logID, prepared, observer: observer) }
         } catch let error as PostgresError where error.code == .uniqueViolation {
             return try inTransaction(connection, logID) { conn in
                 let frontier = try load(conn, logID: logID, head: head(conn, logID))
-                return try append(conn, logID: logID, payloads: prepared.payloads, frontier: frontier)
+                return try append(conn, logID: logID, payloads: prepared.payloads, frontier: frontier, observer: observer)
             }
         }
     }
 
     private static func append(
-        _ conn: PostgresConnection, logID: [UInt8], payloads: [[UInt8]], frontier: LogFrontier
+        _ conn: PostgresConnection, logID: [UInt8], payloads: [[UInt8]], frontier: LogFrontier,
+        observer: (any LogBatchObserver)?
     ) throws -> ([LogReceipt], LogFrontier) {
-        try insert(conn, prepare(logID: logID, payloads: payloads, frontier: frontier))
+        try insert(conn, logID: logID, prepare(logID: logID, payloads: payloads, frontier: frontier), observer: observer)
     }
 
-    private static func insert(_ conn: PostgresConnection, _ prepared: Prepared) throws -> ([LogReceipt], LogFrontier) {
+    /// The COPYs, then the observer (if any) inside the same transaction.
+    private static func insert(
+        _ conn: PostgresConnection, logID: [UInt8], _ prepared: Prepared, observer: (any LogBatchObserver)?
+    ) throws -> ([LogReceipt], LogFrontier) {
         try conn.copyIn(copyEntriesSQL, data: prepared.entries)
         try conn.copyIn(copyHashesSQL, data: prepared.hashes)
+        if let observer {
+            let batch = LogBatch(
+                logID: logID, firstPosition: prepared.base.size, previousHash: prepared.base.lastHash,
+                payloads: prepared.payloads, entryHashes: prepared.receipts.map(\.entryHash))
+            try observer.batchWillCommit(batch, connection: conn)
+        }
         return (prepared.receipts, prepared.next)
     }
 

@@ -20,10 +20,14 @@ public final class LogStore: Sendable {
         public var originPrefix: String
         /// The most appends one transaction carries.
         public var maxBatch: Int
+        /// Called inside every append transaction before `COMMIT` (see ``LogBatchObserver``).
+        public var observer: (any LogBatchObserver)?
 
-        public init(originPrefix: String = "pnyx.example/log/", maxBatch: Int = 1000) {
+        public init(originPrefix: String = "pnyx.example/log/", maxBatch: Int = 1000,
+                    observer: (any LogBatchObserver)? = nil) {
             self.originPrefix = originPrefix
             self.maxBatch = maxBatch
+            self.observer = observer
         }
     }
 
@@ -96,7 +100,9 @@ public final class LogStore: Sendable {
         guard payload.count <= LogLeaf.maximumPayloadCount else {
             throw TransparencyError(.logPayloadTooLarge, "payload of \(payload.count) bytes exceeds \(LogLeaf.maximumPayloadCount)")
         }
-        return try await appenders.appender(logID, pool: pool, maxBatch: configuration.maxBatch).append(payload)
+        return try await appenders.appender(
+            logID, pool: pool, maxBatch: configuration.maxBatch, observer: configuration.observer
+        ).append(payload)
     }
 }
 
@@ -105,10 +111,10 @@ final class AppenderRegistry: @unchecked Sendable {
     private let lock = NSLock()
     private var appenders: [[UInt8]: LogAppender] = [:]
 
-    func appender(_ logID: [UInt8], pool: PostgresPool, maxBatch: Int) -> LogAppender {
+    func appender(_ logID: [UInt8], pool: PostgresPool, maxBatch: Int, observer: (any LogBatchObserver)?) -> LogAppender {
         lock.withLock {
             if let existing = appenders[logID] { return existing }
-            let created = LogAppender(logID: logID, pool: pool, maxBatch: maxBatch)
+            let created = LogAppender(logID: logID, pool: pool, maxBatch: maxBatch, observer: observer)
             appenders[logID] = created
             return created
         }

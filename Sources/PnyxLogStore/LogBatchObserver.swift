@@ -1,0 +1,45 @@
+public import PnyxPostgres
+public import PnyxTransparency
+
+/// One group-commit batch as a ``LogBatchObserver`` sees it: written to the log tables in
+/// the open transaction, not yet committed.
+public struct LogBatch: Sendable {
+    /// The log the batch appends to.
+    public let logID: [UInt8]
+    /// The position of the first payload.
+    public let firstPosition: Int64
+    /// The hash of the entry just before the batch (the genesis hash when it starts the log).
+    public let previousHash: MerkleHash
+    /// The payloads, in log order.
+    public let payloads: [[UInt8]]
+    /// Their entry hashes, in the same order.
+    public let entryHashes: [MerkleHash]
+
+    /// The hash of the batch's last entry: the log's head hash once it commits.
+    public var lastHash: MerkleHash { entryHashes.last ?? previousHash }
+    /// The log size once the batch commits.
+    public var endSize: Int64 { firstPosition + Int64(payloads.count) }
+}
+
+/// Runs inside every append transaction, after the batch's entries are written and before
+/// `COMMIT`, so that an application can keep derived rows (counts, indexes) in the very
+/// transaction that appends the entries they derive from: both commit, or neither.
+///
+/// Called on a pool thread while the log's append lock is held (batches of one log never
+/// overlap, in this process or any other). Throwing rolls the whole batch back and fails
+/// its appends with the error, except ``LogBatchRejection``: the appends it names fail with
+/// their own errors and the others are retried in a new batch.
+public protocol LogBatchObserver: Sendable {
+    /// Inspects `batch` and writes derived rows with `connection` (inside the transaction).
+    func batchWillCommit(_ batch: LogBatch, connection: PostgresConnection) throws
+}
+
+/// Thrown by a ``LogBatchObserver`` to refuse some appends of a batch: each refused append
+/// (by its index in ``LogBatch/payloads``) fails with its error; the rest are appended again
+/// in a later batch (where the observer sees them once more).
+public struct LogBatchRejection: Error, Sendable {
+    /// Refused appends: index in the batch → the error their callers receive.
+    public let errors: [Int: any Error]
+
+    public init(errors: [Int: any Error]) { self.errors = errors }
+}

@@ -1,1 +1,0 @@
-// Placeholder: PnyxService is being built.
