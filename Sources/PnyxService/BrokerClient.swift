@@ -1,0 +1,89 @@
+public import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+public import PnyxCore
+public import PnyxCrypto
+
+/// What the service asks the identity broker. Only poll-level data crosses: the signed poll
+/// definition goes out, the broker-signed key directory (with eligible counts per class)
+/// comes back. Never anything about a resident.
+public protocol BrokerClient: Sendable {
+    /// The broker's Ed25519 public key (it signs key directories and name attestations); the
+    /// service writes it into every poll definition.
+    func brokerKey() async throws -> Ed25519.PublicKey
+    /// Registers `definition` with the broker and returns its signed key directory (one RSA
+    /// key and eligible count per attribute class). Idempotent on the broker's side.
+    func registerPoll(_ definition: SignedPollDefinition) async throws -> SignedKeyDirectory
+}
+
+/// ``BrokerClient`` over the broker's HTTP API:
+/// `GET <base>/broker/key` → `{"publicKey": base64, …}` and
+/// `POST <base>/polls` with the signed definition JSON → `{"directory": SignedKeyDirectory, …}`
+/// (or the bare signed directory).
+public struct HTTPBrokerClient: BrokerClient {
+    /// The broker's base URL, e.g. `http://127.0.0.1:8081`.
+    public let baseURL: URL
+    /// The request timeout.
+    public let timeout: TimeInterval
+
+    public init(baseURL: URL, timeout: TimeInterval = 30) {
+        self.baseURL = baseURL
+        self.timeout = timeout
+    }
+
+    /// The path of the broker key document.
+    public static let keyPath = "broker/key"
+    /// The path where poll definitions are registered.
+    public static let pollsPath = "polls"
+
+    public func brokerKey() async throws -> Ed25519.PublicKey {
+        struct KeyDocument: Decodable { let publicKey: Ed25519.PublicKey }
+        let data = try await send(path: Self.keyPath, method: "GET", body: nil)
+        do { return try JSONDecoder().decode(KeyDocument.self, from: data).publicKey } catch {
+            throw Self.unavailable("the broker's key document is not {\"publicKey\": base64}: \(error)")
+        }
+    }
+
+    public func registerPoll(_ definition: SignedPollDefinition) async throws -> SignedKeyDirectory {
+        struct Wrapped: Decodable { let directory: SignedKeyDirectory }
+        let body = try JSONEncoder().encode(definition)
+        let data = try await send(path: Self.pollsPath, method: "POST", body: body)
+        if let wrapped = try? JSONDecoder().decode(Wrapped.self, from: data) { return wrapped.directory }
+        do { return try JSONDecoder().decode(SignedKeyDirectory.self, from: data) } catch {
+            throw ServiceError(.brokerInvalidDirectory, .badGateway, "the broker's answer is not a signed key directory: \(error)")
+        }
+    }
+
+    private func send(path: String, method: String, body: Data?) async throws -> Data {
+        var request = URLRequest(url: baseURL.appendingPathComponent(path), timeoutInterval: timeout)
+        request.httpMethod = method
+        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        if let body {
+            request.httpBody = body
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        let (data, response): (Data, URLResponse)
+        do {
+            (data, response) = try await withCheckedThrowingContinuation { continuation in
+                URLSession.shared.dataTask(with: request) { data, response, error in
+                    if let error { continuation.resume(throwing: error); return }
+                    guard let response else { continuation.resume(throwing: URLError(.badServerResponse)); return }
+                    continuation.resume(returning: (data ?? Data(), response))
+                }.resume()
+            }
+        } catch {
+            throw Self.unavailable("cannot reach the broker at \(baseURL): \(error); check PNYX_BROKER_URL")
+        }
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard (200..<300).contains(status) else {
+            let text = String(decoding: data.prefix(1024), as: UTF8.self)
+            throw Self.unavailable("the broker answered \(status) to \(method) /\(path): \(text)")
+        }
+        return data
+    }
+
+    static func unavailable(_ reason: String) -> ServiceError {
+        ServiceError(.brokerUnavailable, .badGateway, reason)
+    }
+}

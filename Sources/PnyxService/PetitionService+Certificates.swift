@@ -1,0 +1,111 @@
+import Foundation
+public import PnyxCore
+import PnyxCrypto
+import PnyxLogStore
+import PnyxTransparency
+
+/// A certificate with everything needed to re-check it: the signed certificate, where it
+/// is in the log, the signed checkpoint it refers to and the consistency proof from the
+/// tree of size N (root R) to that checkpoint.
+public struct CertificateBundle: Codable, Sendable, Hashable {
+    public let certificate: SignedCertificate
+    /// The position of its `certified` lifecycle record.
+    public let position: Int64
+    /// The signed checkpoint of `certificate.checkpointSize` entries.
+    public let checkpoint: String
+    /// RFC 9162 consistency proof from `reachedAtSize` to `checkpointSize`, hex.
+    public let consistencyProof: [String]
+    /// The service's note verifier key (checks the checkpoint).
+    public let verifierKey: String
+}
+
+extension PetitionService {
+    /// Certifies that threshold `index` was reached: signs "poll P reached threshold T at
+    /// log size N with root R, on date D", logs it (a `certified` lifecycle record) and
+    /// returns it. Idempotent per threshold. `certificate.threshold_not_reached` until it is.
+    public func certify(_ id: PollID, thresholdIndex index: Int) async throws -> CertificateBundle {
+        if let existing = try await certificate(id, thresholdIndex: index) { return existing }
+        let state = try await poll(id)
+        guard state.status == "open" || state.status == "closed" else {
+            throw ServiceError.invalidState("poll \(id) is \(state.status); certificates are issued once it is open")
+        }
+        guard state.definition.thresholds.indices.contains(index) else {
+            throw ServiceError(.certificateUnknown, .notFound, "poll \(id) has no threshold \(index)")
+        }
+        let summary = try await tally(id).summary()
+        guard let reached = summary.thresholds.first(where: { $0.index == index })?.reached else {
+            throw ServiceError(.thresholdNotReached, .conflict, "threshold \(index) of poll \(id) is not reached (yet)")
+        }
+        let size = Int64(reached.logSize)
+        let root = try await store.treeHash(logID: id.bytes, size: size)
+        let checkpoint = try await checkpoints.covering(id.bytes, size: size)
+        let certificate = Certificate(
+            pollID: id, thresholdIndex: UInt16(index), reachedAtSize: UInt64(size), rootAtReached: root,
+            checkpointSize: UInt64(checkpoint.treeSize), checkpointRoot: checkpoint.rootHash, date: currentTime,
+            statement: Self.statement(state.definition, index: index, reached: reached))
+        let signed = SignedCertificate(signing: certificate, with: configuration.serviceKey)
+        _ = try await appendLifecycle(.certified(signed), to: id)
+        guard let bundle = try await self.certificate(id, thresholdIndex: index) else {
+            throw ServiceError(.certificateUnknown, .internalServerError, "the certificate was logged but cannot be read back")
+        }
+        return bundle
+    }
+
+    /// The certificate of threshold `index`, with its proof material, if one was issued.
+    public func certificate(_ id: PollID, thresholdIndex index: Int) async throws -> CertificateBundle? {
+        let rows = try await pool.query(
+            "SELECT position, certificate FROM service_certificates WHERE poll_id = $1 AND threshold_index = $2",
+            [.bytea(id.bytes), .int16(Int16(clamping: index))])
+        guard let row = rows.first else { return nil }
+        let signed = try SignedCertificate(canonicalBytes: try row.decode([UInt8].self, at: 1))
+        let size = Int64(signed.certificate.checkpointSize)
+        guard let checkpoint = try await checkpoint(id, size: size) else {
+            throw ServiceError(.certificateUnknown, .internalServerError, "the checkpoint of size \(size) is missing")
+        }
+        let proof = try await store.consistencyProof(
+            logID: id.bytes, oldSize: Int64(signed.certificate.reachedAtSize), newSize: size)
+        return CertificateBundle(certificate: signed, position: try row.decode(Int64.self, at: 0), checkpoint: checkpoint.note,
+                                 consistencyProof: proof.map(\.hex), verifierKey: verifierKey)
+    }
+
+    /// Every certificate of a poll, by threshold.
+    public func certificates(_ id: PollID) async throws -> [SignedCertificate] {
+        let rows = try await pool.query(
+            "SELECT certificate FROM service_certificates WHERE poll_id = $1 ORDER BY threshold_index", [.bytea(id.bytes)])
+        return try rows.map { try SignedCertificate(canonicalBytes: try $0.decode([UInt8].self, at: 0)) }
+    }
+
+    /// The human statement of a certificate.
+    static func statement(_ definition: PollDefinition, index: Int, reached: Tally.Reached) -> String {
+        let what = definition.kind == .petition ? "The petition" : "The consultation"
+        return "\(what) “\(definition.title)” (\(definition.pollID.hex)) reached threshold \(index) "
+            + "(\(describe(definition.thresholds[index]))) at log size \(reached.logSize), on \(day(reached.recordedAt)) (UTC)."
+    }
+
+    /// A threshold in words.
+    static func describe(_ threshold: Threshold) -> String {
+        switch threshold {
+        case .absolute(let count): "at least \(count) participants"
+        case .shareOfEligible(let basisPoints):
+            "at least \(basisPoints / 100).\(String(format: "%02d", basisPoints % 100)) % of eligible residents"
+        case .areas(let minimumPerArea, let minimumAreas, let level):
+            "at least \(minimumPerArea) participants in each of at least \(minimumAreas) \(level.name) areas"
+        }
+    }
+
+    /// `YYYY-MM-DD` of a Unix time, UTC.
+    static func day(_ time: Int64) -> String {
+        let days = Int((time - ((time % 86_400) + 86_400) % 86_400) / 86_400)
+        // Civil-from-days (Howard Hinnant), proleptic Gregorian.
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        return CivilDate(year: year, month: month, day: day)?.description ?? "\(time)"
+    }
+}

@@ -1,0 +1,85 @@
+public import PnyxCore
+import PnyxCrypto
+public import PnyxLogStore
+
+extension PetitionService {
+    /// Creates a draft poll: signs its definition and starts its log with it (entry 0).
+    /// `poll.invalid` if the draft breaks a rule.
+    public func createPoll(_ draft: PollDraft, pollID: PollID = .random()) async throws -> PollState {
+        let definition = try draft.definition(pollID: pollID, serviceKey: serviceKey, brokerKey: try await brokerKey())
+        return try await startLog(definition)
+    }
+
+    /// Signs `definition`, creates its log and appends the definition as entry 0.
+    func startLog(_ definition: PollDefinition, then event: LifecycleEvent.Kind? = nil) async throws -> PollState {
+        let signed = try SignedPollDefinition(signing: definition, with: configuration.serviceKey)
+        try await store.createLog(logID: definition.pollID.bytes, verifierKey: verifierKey)
+        _ = try await append(LogRecord(recordedAt: currentTime, body: .definition(signed)), to: definition.pollID)
+        if let event { _ = try await appendLifecycle(event, to: definition.pollID) }
+        invalidate(definition.pollID)
+        return try await poll(definition.pollID)
+    }
+
+    /// Publishes a draft: registers the signed definition with the broker, checks the key
+    /// directory it returns (this poll, signed by the poll's broker key) and logs it.
+    public func publish(_ id: PollID) async throws -> PollState {
+        let state = try await poll(id)
+        guard state.status == "draft" else {
+            throw ServiceError.invalidState("poll \(id) is \(state.status); only a draft can be published")
+        }
+        let directory = try await broker.registerPoll(state.signed)
+        do { try directory.verify(for: state.definition) } catch {
+            throw ServiceError(.brokerInvalidDirectory, .badGateway, "the broker's key directory does not check: \(error)")
+        }
+        _ = try await appendLifecycle(.published(directory), to: id)
+        return try await poll(id)
+    }
+
+    /// Opens a published poll for entries (they are accepted in [opensAt, closesAt)).
+    public func open(_ id: PollID) async throws -> PollState {
+        let state = try await poll(id)
+        guard state.status == "published" else {
+            throw ServiceError.invalidState("poll \(id) is \(state.status); only a published poll can be opened")
+        }
+        _ = try await appendLifecycle(.opened, to: id)
+        return try await poll(id)
+    }
+
+    /// Closes an open poll: no entry is accepted after this record.
+    public func close(_ id: PollID) async throws -> PollState {
+        let state = try await poll(id)
+        guard state.status == "open" else {
+            throw ServiceError.invalidState("poll \(id) is \(state.status); only an open poll can be closed")
+        }
+        _ = try await appendLifecycle(.closed, to: id)
+        return try await poll(id)
+    }
+
+    /// Logs the administration's official answer (response, decision, links).
+    public func answer(_ id: PollID, text: String, links: [String]) async throws -> LogReceipt {
+        _ = try await poll(id)
+        guard !text.isEmpty, text.utf8.count <= 32_768 else {
+            throw ServiceError(.pollInvalidState, .badRequest, "an answer needs 1 to 32768 bytes of text")
+        }
+        guard links.count <= LifecycleEvent.maximumLinks, links.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 2_048 }) else {
+            throw ServiceError(.pollInvalidState, .badRequest, "an answer has at most 64 links of 1 to 2048 bytes")
+        }
+        return try await appendLifecycle(.answered(text: text, links: links), to: id)
+    }
+
+    /// Appends a lifecycle event dated now and forgets the cached state.
+    func appendLifecycle(_ kind: LifecycleEvent.Kind, to id: PollID) async throws -> LogReceipt {
+        let time = currentTime
+        defer { invalidate(id) }
+        return try await append(LogRecord(recordedAt: time, body: .lifecycle(LifecycleEvent(kind: kind, at: time))), to: id)
+    }
+
+    /// The lifecycle records of a poll (position, event), in log order.
+    public func lifecycle(_ id: PollID) async throws -> [(position: Int64, event: LifecycleEvent)] {
+        let rows = try await pool.query(
+            "SELECT position, event FROM service_lifecycle WHERE poll_id = $1 ORDER BY position", [.bytea(id.bytes)])
+        return try rows.map { row in
+            (try row.decode(Int64.self, at: 0), try LifecycleEvent(canonicalBytes: try row.decode([UInt8].self, at: 1)))
+        }
+    }
+}

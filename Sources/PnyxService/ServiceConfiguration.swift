@@ -1,0 +1,167 @@
+public import Foundation
+public import PnyxCrypto
+public import PnyxTransparency
+
+/// Everything the petition service needs to run, read from the environment (or built in
+/// memory by tests).
+///
+/// Keys (environment variable — type — default):
+/// - `PNYX_SERVICE_DATABASE_URL` — PostgreSQL URL of the **service's own** database (never
+///   the broker's) — unset: libpq's `PG*` variables (the `pnyx` executable starts a private
+///   cluster instead).
+/// - `PNYX_SERVICE_POOL_SIZE` — integer ≥ 2 — `8`.
+/// - `PNYX_BROKER_URL` — base URL of the identity broker — `http://127.0.0.1:8081`.
+/// - `PNYX_SERVICE_KEY_FILE` — path of the service's Ed25519 signer key, in the C2SP note
+///   signer format `PRIVATE+KEY+<name>+<id>+<base64>`; it signs poll definitions,
+///   checkpoints and certificates. Secret — `.pnyx/service.key`, created (mode 0600) if missing.
+/// - `PNYX_SERVICE_KEY_NAME` — the key name used when the file is created — `pnyx-service`.
+/// - `PNYX_SERVICE_ADMIN_TOKENS` — comma-separated `name:token` pairs for administrators.
+///   Secret — none (admin endpoints then refuse everyone).
+/// - `PNYX_SERVICE_OFFICIAL_TOKENS` — comma-separated `name:token` pairs for the officials
+///   who record kiosk and paper entries. Secret — none.
+/// - `PNYX_SERVICE_LOG_ORIGIN_PREFIX` — checkpoint origins are `<prefix><poll id hex>` —
+///   `pnyx.example/poll/`.
+/// - `PNYX_SERVICE_CHECKPOINT_INTERVAL_MS` — background checkpoint interval — `1000`.
+/// - `PNYX_SERVICE_BODY_LIMIT` — the largest request body in bytes — `65536`.
+/// - `PNYX_SERVICE_HOST`, `PNYX_SERVICE_PORT` — where to listen — `127.0.0.1`, `8080`.
+///
+/// Secrets (key, tokens) are never logged: ``description`` redacts them.
+public struct ServiceConfiguration: Sendable, CustomStringConvertible {
+    /// The service database URL (nil: libpq defaults).
+    public var databaseURL: String?
+    /// Connections in the pool.
+    public var poolSize: Int
+    /// The identity broker's base URL.
+    public var brokerURL: String
+    /// The service's Ed25519 key (signs definitions, checkpoints, certificates).
+    public var serviceKey: Ed25519.PrivateKey
+    /// The key name on checkpoint signature lines.
+    public var keyName: String
+    /// Administrator tokens: token → administrator name.
+    public var adminTokens: [String: String]
+    /// Official tokens: token → official name (recorded with their kiosk and paper entries).
+    public var officialTokens: [String: String]
+    /// Checkpoint origins are `<logOriginPrefix><poll id hex>`.
+    public var logOriginPrefix: String
+    /// Time between background checkpoint rounds.
+    public var checkpointInterval: Duration
+    /// The largest request body, in bytes.
+    public var bodyLimit: Int
+    /// Listening host.
+    public var host: String
+    /// Listening port (0: any free port).
+    public var port: Int
+
+    /// A configuration built in memory.
+    public init(
+        databaseURL: String?, brokerURL: String, serviceKey: Ed25519.PrivateKey, keyName: String = "pnyx-service",
+        adminTokens: [String: String] = [:], officialTokens: [String: String] = [:],
+        logOriginPrefix: String = "pnyx.example/poll/", checkpointInterval: Duration = .seconds(1),
+        bodyLimit: Int = 65_536, poolSize: Int = 8, host: String = "127.0.0.1", port: Int = 8080
+    ) {
+        self.databaseURL = databaseURL
+        self.brokerURL = brokerURL
+        self.serviceKey = serviceKey
+        self.keyName = keyName
+        self.adminTokens = adminTokens
+        self.officialTokens = officialTokens
+        self.logOriginPrefix = logOriginPrefix
+        self.checkpointInterval = checkpointInterval
+        self.bodyLimit = bodyLimit
+        self.poolSize = poolSize
+        self.host = host
+        self.port = port
+    }
+
+    /// Reads the keys listed on the type from `environment` (the process environment by
+    /// default). Creates the key file if it does not exist. Throws `config.invalid`.
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        func value(_ key: String) -> String? {
+            guard let text = environment[key]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+            return text
+        }
+        func integer(_ key: String, _ fallback: Int, minimum: Int) throws -> Int {
+            guard let text = value(key) else { return fallback }
+            guard let number = Int(text), number >= minimum else {
+                throw ServiceError(.configurationInvalid, .internalServerError, "\(key) must be an integer ≥ \(minimum), not \(text)")
+            }
+            return number
+        }
+        let keyName = value("PNYX_SERVICE_KEY_NAME") ?? "pnyx-service"
+        let key = try ServiceKeyFile.loadOrCreate(path: value("PNYX_SERVICE_KEY_FILE") ?? ".pnyx/service.key", name: keyName)
+        self.init(
+            databaseURL: value("PNYX_SERVICE_DATABASE_URL"),
+            brokerURL: value("PNYX_BROKER_URL") ?? "http://127.0.0.1:8081",
+            serviceKey: key.privateKey, keyName: key.name,
+            adminTokens: try Self.tokens(value("PNYX_SERVICE_ADMIN_TOKENS"), key: "PNYX_SERVICE_ADMIN_TOKENS"),
+            officialTokens: try Self.tokens(value("PNYX_SERVICE_OFFICIAL_TOKENS"), key: "PNYX_SERVICE_OFFICIAL_TOKENS"),
+            logOriginPrefix: value("PNYX_SERVICE_LOG_ORIGIN_PREFIX") ?? "pnyx.example/poll/",
+            checkpointInterval: .milliseconds(try integer("PNYX_SERVICE_CHECKPOINT_INTERVAL_MS", 1000, minimum: 10)),
+            bodyLimit: try integer("PNYX_SERVICE_BODY_LIMIT", 65_536, minimum: 1024),
+            poolSize: try integer("PNYX_SERVICE_POOL_SIZE", 8, minimum: 2),
+            host: value("PNYX_SERVICE_HOST") ?? "127.0.0.1",
+            port: try integer("PNYX_SERVICE_PORT", 8080, minimum: 0))
+    }
+
+    /// Parses `name:token,name:token`.
+    static func tokens(_ text: String?, key: String) throws -> [String: String] {
+        guard let text else { return [:] }
+        var result: [String: String] = [:]
+        for pair in text.split(separator: ",") {
+            let parts = pair.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, parts[1].count >= 16 else {
+                throw ServiceError(.configurationInvalid, .internalServerError,
+                                   "\(key) must list name:token pairs with tokens of at least 16 characters")
+            }
+            result[parts[1]] = parts[0]
+        }
+        return result
+    }
+
+    /// The note signer for checkpoints (the service key under ``keyName``).
+    public func noteSigner() throws -> NoteSigner { try NoteSigner(name: keyName, privateKey: serviceKey) }
+
+    public var description: String {
+        "ServiceConfiguration(database: \(databaseURL == nil ? "PG* defaults" : "<set>"), broker: \(brokerURL), "
+            + "key: \(keyName) <redacted>, admins: \(adminTokens.count), officials: \(officialTokens.count), "
+            + "origin prefix: \(logOriginPrefix), listen: \(host):\(port))"
+    }
+}
+
+/// The service key file: one line, the C2SP note signer key string.
+enum ServiceKeyFile {
+    /// Loads the key at `path`, or creates one named `name` (mode 0600) if there is no file.
+    static func loadOrCreate(path: String, name: String) throws -> (name: String, privateKey: Ed25519.PrivateKey) {
+        if let data = FileManager.default.contents(atPath: path) {
+            let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return try parse(text)
+        }
+        let key = Ed25519.PrivateKey()
+        let signer = try NoteSigner(name: name, privateKey: key)
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: path, contents: Data((signer.signerKey + "\n").utf8),
+                                       attributes: [.posixPermissions: 0o600])
+        return (name, key)
+    }
+
+    /// Parses `PRIVATE+KEY+<name>+<8 hex>+<base64(0x01 ‖ seed)>` and checks it round-trips.
+    static func parse(_ text: String) throws -> (name: String, privateKey: Ed25519.PrivateKey) {
+        func invalid() -> ServiceError {
+            ServiceError(.configurationInvalid, .internalServerError,
+                         "the service key file is not a PRIVATE+KEY+<name>+<id>+<key> signer key; delete it to create a new key")
+        }
+        let prefix = "PRIVATE+KEY+"
+        guard text.hasPrefix(prefix) else { throw invalid() }
+        let rest = text.dropFirst(prefix.count)
+        guard let plus = rest.firstIndex(of: "+") else { throw invalid() }
+        let name = String(rest[..<plus])
+        let afterName = rest[rest.index(after: plus)...]
+        guard afterName.count > 9 else { throw invalid() }
+        let material = afterName.dropFirst(9)
+        guard let bytes = try? Base64.decode(material), bytes.count == 33, bytes[0] == 0x01,
+              let key = try? Ed25519.PrivateKey(seed: Array(bytes[1...])),
+              let signer = try? NoteSigner(name: name, privateKey: key), signer.signerKey == text else { throw invalid() }
+        return (name, key)
+    }
+}

@@ -1,0 +1,93 @@
+public import PnyxPostgres
+
+/// The petition service's own tables (namespace `service`), next to the log store's
+/// (`log_*`) in the service's database — never the broker's. Nothing here names a person:
+/// the only identities are those of administrators and officials (staff), by their
+/// configured names.
+///
+/// - `service_polls`: one row per poll whose log exists: the signed definition (entry 0),
+///   the key directory once published, and the status, all written by the append
+///   transaction that logs them (``TallyKeeper``), so they never disagree with the log.
+/// - `service_tallies`: the current ``PnyxCore/TallySummary`` JSON of each poll, rewritten
+///   by every append transaction (reads cost one row).
+/// - `service_nullifiers`: one row per one-time key: the credential it is bound to
+///   (SHA-256 of the credential's canonical bytes) and the position of its first entry.
+///   The primary key makes a second binding impossible, in every process.
+/// - `service_official_entries`: which official recorded which kiosk or paper entry.
+/// - `service_certificates`: the certificates issued, by threshold (also in the log).
+/// - `service_lifecycle`: every lifecycle record of every poll (position, kind, canonical
+///   event bytes), so a poll page lists its history and answers without reading the log.
+/// - `service_entry_digests`: SHA-256 of every accepted entry's canonical bytes, so that a
+///   replayed entry (copied from the public log) is refused instead of reverting a change.
+/// - `service_proposals`: citizens' petition proposals waiting for moderation (not in a
+///   log until decided: accepted or rejected, both logged with the definition).
+public enum ServiceSchema {
+    /// Every table of the namespace.
+    public static let tables = [
+        "service_polls", "service_tallies", "service_nullifiers", "service_official_entries",
+        "service_certificates", "service_lifecycle", "service_entry_digests", "service_proposals",
+    ]
+
+    /// The migrations, applied in one transaction under the migration advisory lock.
+    public static let migrations = MigrationSet(namespace: "service", migrations: [
+        Migration(version: 1, name: "create_service_tables", sql: """
+            CREATE TABLE service_polls (
+                poll_id    bytea       PRIMARY KEY CHECK (length(poll_id) = 16),
+                kind       text        NOT NULL,
+                title      text        NOT NULL,
+                status     text        NOT NULL CHECK (status IN ('draft', 'rejected', 'published', 'open', 'closed')),
+                definition bytea       NOT NULL,
+                directory  bytea,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE TABLE service_tallies (
+                poll_id  bytea  PRIMARY KEY REFERENCES service_polls (poll_id),
+                log_size bigint NOT NULL,
+                summary  text   NOT NULL
+            );
+            CREATE TABLE service_nullifiers (
+                poll_id         bytea  NOT NULL,
+                nullifier       bytea  NOT NULL CHECK (length(nullifier) = 32),
+                credential_hash bytea  NOT NULL CHECK (length(credential_hash) = 32),
+                first_position  bigint NOT NULL,
+                PRIMARY KEY (poll_id, nullifier)
+            );
+            CREATE TABLE service_official_entries (
+                poll_id  bytea  NOT NULL,
+                position bigint NOT NULL,
+                official text   NOT NULL,
+                channel  text   NOT NULL,
+                PRIMARY KEY (poll_id, position)
+            );
+            CREATE TABLE service_certificates (
+                poll_id         bytea    NOT NULL,
+                threshold_index smallint NOT NULL,
+                position        bigint   NOT NULL,
+                certificate     bytea    NOT NULL,
+                PRIMARY KEY (poll_id, threshold_index)
+            );
+            CREATE TABLE service_lifecycle (
+                poll_id  bytea  NOT NULL,
+                position bigint NOT NULL,
+                kind     text   NOT NULL,
+                event    bytea  NOT NULL,
+                PRIMARY KEY (poll_id, position)
+            );
+            CREATE TABLE service_entry_digests (
+                poll_id bytea NOT NULL,
+                digest  bytea NOT NULL CHECK (length(digest) = 32),
+                PRIMARY KEY (poll_id, digest)
+            );
+            CREATE TABLE service_proposals (
+                proposal_id  bigserial   PRIMARY KEY,
+                draft        text        NOT NULL,
+                submitted_at timestamptz NOT NULL DEFAULT now(),
+                status       text        NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'rejected')),
+                reason       text,
+                poll_id      bytea,
+                decided_at   timestamptz
+            );
+            """),
+    ])
+}
