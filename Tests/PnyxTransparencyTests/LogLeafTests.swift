@@ -52,3 +52,20 @@ import Testing
         }
     }
 }
+
+/// The worked example of docs/PROTOCOL.md §4.1, computed independently of this code.
+@Suite struct LogLeafProtocolExampleTests {
+    @Test func workedExampleMatchesTheProtocolDocument() throws {
+        let logID = Array("pnyx-demo-log-01".utf8)
+        let genesis = LogLeaf.genesisHash(logID: logID)
+        #expect(genesis.hex == "6d7cc9dafa41bd55d5d4a2f2e2ae19b9d57efdcc48f516dd67ee2ceeeb5a47c1")
+        let first = try LogLeaf(position: 0, previousHash: genesis, payload: Array("hello".utf8))
+        #expect(first.bytes.hex == "010000000000000000" + genesis.hex + "68656c6c6f")
+        #expect(first.entryHash.hex == "5595da2caf71ea2d052156bf8227854777936700d6b5b73afb86fdfe4733804c")
+        let second = try LogLeaf(position: 1, previousHash: first.entryHash, payload: Array("world".utf8))
+        #expect(second.entryHash.hex == "bdae0d1576e70857028db362acdf0f51990e2db87e31ec1e04cd18e977d05255")
+        let root = MerkleHash.nodeHash(first.entryHash, second.entryHash)
+        #expect(root.hex == "40dc0c6a3c9d165587642ccc48eac0b3daa8ab18b7940635c45234d11dfe2985")
+        #expect(root.base64 == "QNwMajydFlWHZCzMSOrAs9qoqxi3lAY1xFI00R3+KYU=")
+    }
+}
