@@ -18,9 +18,9 @@ public protocol BrokerClient: Sendable {
 }
 
 /// ``BrokerClient`` over the broker's HTTP API:
-/// `GET <base>/broker/key` → `{"publicKey": base64, …}` and
-/// `POST <base>/polls` with the signed definition JSON → `{"directory": SignedKeyDirectory, …}`
-/// (or the bare signed directory).
+/// `GET <base>/v1/broker` → `{"publicKey": base64, …}` and
+/// `POST <base>/v1/polls` with the signed definition JSON → `{"directory": SignedKeyDirectory,
+/// "counts": {class: eligible}}` (the poll definition's signature is the authentication).
 public struct HTTPBrokerClient: BrokerClient {
     /// The broker's base URL, e.g. `http://127.0.0.1:8081`.
     public let baseURL: URL
@@ -33,9 +33,9 @@ public struct HTTPBrokerClient: BrokerClient {
     }
 
     /// The path of the broker key document.
-    public static let keyPath = "broker/key"
+    public static let keyPath = "v1/broker"
     /// The path where poll definitions are registered.
-    public static let pollsPath = "polls"
+    public static let pollsPath = "v1/polls"
 
     public func brokerKey() async throws -> Ed25519.PublicKey {
         struct KeyDocument: Decodable { let publicKey: Ed25519.PublicKey }

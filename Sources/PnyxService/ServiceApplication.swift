@@ -1,0 +1,140 @@
+public import Foundation
+public import Hummingbird
+public import Logging
+import PnyxCore
+import PnyxCrypto
+import PnyxHTTP
+import PnyxLogStore
+import PnyxPostgres
+import PnyxTransparency
+
+extension PetitionService {
+    /// Connects to the service database, applies the migrations and starts the background
+    /// checkpointer. The broker is reached over HTTP at ``ServiceConfiguration/brokerURL``
+    /// unless `broker` is given.
+    public static func start(
+        configuration: ServiceConfiguration, broker: (any BrokerClient)? = nil,
+        logger: Logger = Logger(label: "pnyx.service"), now: @escaping @Sendable () -> Date = { Date() }
+    ) async throws -> PetitionService {
+        guard let url = URL(string: configuration.brokerURL), url.scheme == "http" || url.scheme == "https" else {
+            throw ServiceError(.configurationInvalid, .internalServerError, "PNYX_BROKER_URL must be an http(s) URL")
+        }
+        let pool = PostgresPool(url: configuration.databaseURL, size: configuration.poolSize, logger: logger)
+        let service = try PetitionService(
+            configuration: configuration, pool: pool, broker: broker ?? HTTPBrokerClient(baseURL: url), logger: logger, now: now)
+        try await service.migrate()
+        service.start()
+        return service
+    }
+}
+
+/// Builds the service's HTTP application over a started ``PetitionService`` (a thin `main`
+/// starts the service, calls this and runs the result; tests run the same application
+/// in-process with HummingbirdTesting).
+///
+/// Routes (JSON unless said; errors are `{"error":{"code","reason"}}` with a stable code):
+/// - public reads (cacheable: `ETag`, `Cache-Control`, `If-None-Match` → 304):
+///   `GET /service`, `GET /polls`, `GET /polls/{poll}`, `GET /polls/{poll}/directory`,
+///   `GET /polls/{poll}/tally`, `GET /polls/{poll}/tally/check`,
+///   `GET /polls/{poll}/certificates`, `GET /polls/{poll}/certificates/{index}` (`{index}.html`
+///   for people), `GET /polls/{poll}/export.json`, `GET /polls/{poll}/export.csv`;
+/// - proofs: `GET /polls/{poll}/proofs/inclusion?position=N[&size=M]`,
+///   `GET /polls/{poll}/proofs/consistency?from=A[&to=B]`;
+/// - the public log, in the log export layout: `GET /polls/{poll}/log/checkpoint`,
+///   `…/log/checkpoints/{size}`, `…/log/tile/{L}/{N}[.p/{W}]`, `…/log/tile/entries/{N}[.p/{W}]`,
+///   `…/log/log.json`, `…/log/verifier.txt`;
+/// - citizens: `POST /polls/{poll}/entries` (an ``PnyxCore/Entry``; answers a receipt),
+///   `POST /proposals` (a petition ``PollDraft``);
+/// - officials (`Authorization: Bearer <official token>`): `POST /official/polls/{poll}/entries`
+///   (kiosk and paper entries);
+/// - administrators (`Authorization: Bearer <admin token>`): `POST /admin/polls`,
+///   `POST /admin/polls/{poll}/publish|open|close|answer|certify`, `GET /admin/proposals`,
+///   `POST /admin/proposals/{id}/accept|reject`.
+public func buildServiceApplication(service: PetitionService) -> some ApplicationProtocol {
+    Application(
+        router: buildServiceRouter(service: service),
+        configuration: .init(address: .hostname(service.configuration.host, port: service.configuration.port),
+                             serverName: "pnyx-service"),
+        logger: service.logger)
+}
+
+/// The router alone.
+public func buildServiceRouter(service: PetitionService) -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: APIErrorMiddleware(mappers: [serviceErrorMapper]))
+    let routes = ServiceRoutes(service: service)
+    routes.addPollRoutes(to: router)
+    routes.addEntryRoutes(to: router)
+    routes.addProofRoutes(to: router)
+    routes.addTallyRoutes(to: router)
+    routes.addLogRoutes(to: router)
+    routes.addCertificateRoutes(to: router)
+    routes.addAdminRoutes(to: router)
+    return router
+}
+
+/// Maps errors of modules PnyxHTTP does not know.
+let serviceErrorMapper: APIErrorMapper = { error in
+    if let error = error as? PostgresError {
+        switch error.code {
+        case .connectionFailed, .connectionLost, .poolClosed:
+            return APIError(.serviceUnavailable, code: error.code.rawValue, reason: "the database is unavailable; retry later")
+        case .serializationFailure, .deadlockDetected:
+            return APIError(.serviceUnavailable, code: error.code.rawValue, reason: "concurrent update; retry")
+        default:
+            return nil
+        }
+    }
+    if let error = error as? LogStoreError, error.code == .beyondHead {
+        return APIError(.notFound, code: ServiceError.Code.logNotFound.rawValue, reason: error.reason)
+    }
+    return nil
+}
+
+/// The handlers, grouped by concern in `ServiceRoutes+*.swift`.
+struct ServiceRoutes: Sendable {
+    let service: PetitionService
+
+    var bodyLimit: Int { service.configuration.bodyLimit }
+
+    /// The poll id of the path (`poll.unknown` when it is not 32 hex digits).
+    func pollID(_ context: BasicRequestContext) throws -> PollID {
+        let text = context.parameters.get("poll") ?? ""
+        guard let id = try? PollID(hex: text) else { throw ServiceError.unknownPoll(text) }
+        return id
+    }
+
+    /// The name behind the request's bearer token among `tokens`, compared in constant time.
+    static func holder(of request: Request, in tokens: [String: String]) -> String? {
+        guard let given = request.bearerToken else { return nil }
+        let digest = SHA256.hash(Array(given.utf8))
+        var found: String? = nil
+        for (token, name) in tokens where ConstantTime.equals(digest, SHA256.hash(Array(token.utf8))) { found = name }
+        return found
+    }
+
+    /// The administrator making the request, or `auth.required` / `auth.forbidden`.
+    func administrator(_ request: Request) throws -> String {
+        if let name = Self.holder(of: request, in: service.configuration.adminTokens) { return name }
+        if Self.holder(of: request, in: service.configuration.officialTokens) != nil {
+            throw ServiceError(.authForbidden, .forbidden, "an official token cannot administer polls; use an admin token")
+        }
+        throw ServiceError.authRequired
+    }
+
+    /// The official making the request, or `auth.required` / `auth.forbidden`.
+    func official(_ request: Request) throws -> String {
+        if let name = Self.holder(of: request, in: service.configuration.officialTokens) { return name }
+        if Self.holder(of: request, in: service.configuration.adminTokens) != nil {
+            throw ServiceError(.authForbidden, .forbidden, "kiosk and paper entries are recorded with an official token")
+        }
+        throw ServiceError.authRequired
+    }
+
+    /// An integer query parameter (`request.malformed` if present and not an integer).
+    static func integer(_ request: Request, _ name: String) throws -> Int64? {
+        guard let text = request.uri.queryParameters.get(name) else { return nil }
+        guard let value = Int64(text) else { throw APIError.malformed("the query parameter \(name) must be an integer") }
+        return value
+    }
+}
