@@ -24,6 +24,11 @@ public struct Tally: Sendable {
         public let recordedAt: Int64
         /// The log size just after that record (its position + 1).
         public let logSize: UInt64
+
+        public init(recordedAt: Int64, logSize: UInt64) {
+            self.recordedAt = recordedAt
+            self.logSize = logSize
+        }
     }
 
     public internal(set) var phase: Phase = .empty
