@@ -105,7 +105,7 @@ public struct CanonicalDecoder: Sendable {
         }
     }
 
-    /// Reads an enum tag (a `u8`); returns it with the offset it was read at, for error messages.
+    /// Reads an enum tag (a `u8`); pair with ``unknownTag(_:of:)`` for tags no case has.
     public mutating func readTag() throws(CoreError) -> UInt8 { try readU8() }
 
     /// Throws `encoding.unknown_tag` for `tag` of `type`.
