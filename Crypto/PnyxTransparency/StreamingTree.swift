@@ -1,3 +1,5 @@
+import PnyxCrypto
+
 /// The Merkle tree hash of a growing sequence of leaf hashes in O(log n) memory: the
 /// stack of maximal complete subtrees (the tree's right frontier).
 struct StreamingTree {
@@ -23,7 +25,8 @@ struct StreamingTree {
 }
 
 /// Checks the hash tiles of an export against hashes recomputed from its entries, holding
-/// at most 256 hashes per tile level.
+/// at most 256 hashes per tile level. A tile that differs is reported (`export.tile_mismatch`)
+/// and checking goes on with the recomputed hashes; a tile that cannot be fetched throws.
 struct TileChecker {
     let fetcher: any LogFetcher
     private var pending: [[MerkleHash]] = [[]]
@@ -32,11 +35,11 @@ struct TileChecker {
     init(fetcher: any LogFetcher) { self.fetcher = fetcher }
 
     /// Adds the next leaf hash.
-    mutating func add(_ leafHash: MerkleHash) throws {
-        try add(leafHash, level: 0)
+    mutating func add(_ leafHash: MerkleHash, _ report: (LogProblem) throws -> Void) throws {
+        try add(leafHash, level: 0, report)
     }
 
-    private mutating func add(_ hash: MerkleHash, level: Int) throws {
+    private mutating func add(_ hash: MerkleHash, level: Int, _ report: (LogProblem) throws -> Void) throws {
         if pending.count == level {
             pending.append([])
             indexes.append(0)
@@ -44,21 +47,21 @@ struct TileChecker {
         pending[level].append(hash)
         guard pending[level].count == Tile.fullWidth else { return }
         let tile = try Tile(level: level, index: indexes[level], width: Tile.fullWidth)
-        try check(tile, pending[level])
+        try check(tile, pending[level], report)
         let root = MerkleTree.rootHash(leafHashes: pending[level][...])
         pending[level].removeAll(keepingCapacity: true)
         indexes[level] += 1
-        try add(root, level: level + 1)
+        try add(root, level: level + 1, report)
     }
 
     /// Checks the partial tiles left at every level.
-    mutating func finish() throws {
+    mutating func finish(_ report: (LogProblem) throws -> Void) throws {
         for level in pending.indices where !pending[level].isEmpty {
-            try check(Tile(level: level, index: indexes[level], width: pending[level].count), pending[level])
+            try check(Tile(level: level, index: indexes[level], width: pending[level].count), pending[level], report)
         }
     }
 
-    private func check(_ tile: Tile, _ hashes: [MerkleHash]) throws {
+    private func check(_ tile: Tile, _ hashes: [MerkleHash], _ report: (LogProblem) throws -> Void) throws {
         let data: [UInt8]
         do { data = try fetcher.fetch(tile.path) } catch let error as TransparencyError { throw error } catch {
             throw TransparencyError(.exportMissingFile, "\(tile.path): \(error)")
@@ -67,7 +70,23 @@ struct TileChecker {
         expected.reserveCapacity(tile.byteCount)
         for hash in hashes { expected.append(contentsOf: hash.bytes) }
         guard data == expected else {
-            throw TransparencyError(.exportTileMismatch, "\(tile.path) does not hold the hashes of the entries")
+            // The first differing hash, as evidence (or the lengths, when only they differ).
+            let count = MerkleHash.byteCount
+            let first = stride(from: 0, to: expected.count, by: count).first {
+                $0 + count > data.count || data[$0..<$0 + count] != expected[$0..<$0 + count]
+            }
+            let evidence: (expected: String, found: String, position: Int64?)
+            if let at = first {
+                let found = at + count <= data.count ? Hex.encode(Array(data[at..<at + count])) : "\(data.count) bytes"
+                let position = tile.level == 0 ? tile.index * Int64(Tile.fullWidth) + Int64(at / count) : nil
+                evidence = (Hex.encode(Array(expected[at..<at + count])), found, position)
+            } else {
+                evidence = ("\(expected.count) bytes", "\(data.count) bytes", nil)
+            }
+            try report(LogProblem(.exportTileMismatch, position: evidence.position, path: tile.path,
+                                  "\(tile.path) does not hold the hashes of the entries",
+                                  expected: evidence.expected, computed: evidence.found))
+            return
         }
     }
 }
