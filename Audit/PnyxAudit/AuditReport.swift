@@ -26,6 +26,8 @@ public struct AuditReport: Sendable, Codable {
     public var summary: AuditSummary
     /// What could not be checked, and other plain-words remarks (not findings).
     public var notes: [String]
+    /// What the run established, in plain words (`receipt` and `diff` explain themselves here).
+    public var established: [String] = []
 
     /// The most findings listed per code (a broken log repeats the same problem many times).
     public static let findingsPerCode = 100
@@ -54,7 +56,7 @@ public struct AuditReport: Sendable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case command, source, origin, treeSize, rootHash, findings, suppressed, summary, notes, verified
+        case command, source, origin, treeSize, rootHash, findings, suppressed, summary, notes, established, verified
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -68,6 +70,7 @@ public struct AuditReport: Sendable, Codable {
         try c.encode(suppressed, forKey: .suppressed)
         try c.encode(summary, forKey: .summary)
         try c.encode(notes, forKey: .notes)
+        try c.encode(established, forKey: .established)
         try c.encode(verified, forKey: .verified)
     }
 
@@ -82,6 +85,7 @@ public struct AuditReport: Sendable, Codable {
         suppressed = try c.decode([String: Int].self, forKey: .suppressed)
         summary = try c.decode(AuditSummary.self, forKey: .summary)
         notes = try c.decode([String].self, forKey: .notes)
+        established = try c.decodeIfPresent([String].self, forKey: .established) ?? []
     }
 
     /// The report for a person: what was checked, then each finding on its own line.
@@ -89,6 +93,7 @@ public struct AuditReport: Sendable, Codable {
         var lines = ["pnyx-audit \(command): \(source)"]
         if let origin { lines.append("log \(origin)" + (treeSize.map { ", \($0) entries" } ?? "") + (rootHash.map { ", root \($0)" } ?? "")) }
         lines.append(contentsOf: summary.lines)
+        for line in established { lines.append("✓ \(line)") }
         for note in notes { lines.append("note: \(note)") }
         if verified {
             lines.append("VERIFIED: no findings.")
