@@ -132,6 +132,10 @@ let package = Package(
             name: "PnyxLogStoreTests",
             dependencies: ["PnyxLogStore", "PnyxPostgres", "PnyxTransparency", "PnyxCrypto"],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PnyxAuditTests",
+            dependencies: ["PnyxAudit", "PnyxCore", "PnyxTransparency", "PnyxCrypto"],
+            swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )
