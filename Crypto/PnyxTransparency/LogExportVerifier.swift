@@ -128,7 +128,7 @@ public struct LogExportVerifier {
             }
             bundleIndex += 1
         }
-        try tiles.finish(report)
+        try tiles.finish(treeSize: size, report)
         for pending in expected[next...] {
             try report(LogProblem(.exportCheckpointInconsistent, path: pending.path,
                                   "checkpoint \(pending.size) is past the \(tree.size) entries read",

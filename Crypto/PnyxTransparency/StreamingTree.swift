@@ -54,10 +54,27 @@ struct TileChecker {
         try add(root, level: level + 1, report)
     }
 
-    /// Checks the partial tiles left at every level.
-    mutating func finish(_ report: (LogProblem) throws -> Void) throws {
-        for level in pending.indices where !pending[level].isEmpty {
-            try check(Tile(level: level, index: indexes[level], width: pending[level].count), pending[level], report)
+    /// Checks the tiles left at every level against the published tiles of the tree of
+    /// `treeSize` leaves (the size the export claims): when fewer entries were read, the
+    /// published tile is still the one of the claimed tree, and it differs.
+    mutating func finish(treeSize: Int64, _ report: (LogProblem) throws -> Void) throws {
+        var level = 0
+        while true {
+            let shift = level * Tile.height
+            let published = shift >= 63 ? 0 : treeSize >> Int64(shift)  // hashes at this tile level
+            let done = level < indexes.count ? indexes[level] * Int64(Tile.fullWidth) : 0
+            let hashes = level < pending.count ? pending[level] : []
+            let width = min(Int64(Tile.fullWidth), published - done)
+            if width <= 0, hashes.isEmpty, level >= pending.count { break }
+            if width > 0 {
+                let index = level < indexes.count ? indexes[level] : 0
+                try check(Tile(level: level, index: index, width: Int(width)), hashes, report)
+            } else if !hashes.isEmpty {
+                try report(LogProblem(.exportTileMismatch, path: "tile/\(level)",
+                                      "\(hashes.count) hashes at tile level \(level) are beyond the tree of \(treeSize) leaves",
+                                      expected: "0", computed: "\(hashes.count)"))
+            }
+            level += 1
         }
     }
 
