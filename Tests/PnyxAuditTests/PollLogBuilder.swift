@@ -52,8 +52,11 @@ struct PollLogBuilder {
     }
 
     /// The tally the service would publish now.
+    /// Records the tally refuses are skipped, as the auditor skips them.
     func publishedTally() throws -> TallySummary {
-        try Tally(records: records).summary
+        var tally = Tally()
+        for record in records { try? tally.apply(record: record, position: tally.logSize) }
+        return tally.summary
     }
 
     /// Writes the export folder (and tally.json unless `tally` is nil); returns its path.
