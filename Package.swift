@@ -82,11 +82,18 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
 
+        .target(
+            name: "PnyxWeb",
+            dependencies: ["PnyxCore", "PnyxHTTP", "PnyxService", "PnyxBroker", "PnyxCrypto", "PnyxTransparency",
+                           .product(name: "Hummingbird", package: "hummingbird")],
+            resources: [.copy("Assets")],
+            swiftSettings: swiftSettings),
+
         // MARK: Executables (Sources/)
         .executableTarget(
             name: "pnyx",
             dependencies: ["PnyxLogStore", "PnyxPostgres", "PnyxTransparency", "PnyxCrypto",
-                           "PnyxCore", "PnyxBroker", "PnyxService",
+                           "PnyxCore", "PnyxBroker", "PnyxService", "PnyxWeb",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: swiftSettings),
@@ -123,6 +130,13 @@ let package = Package(
         .testTarget(
             name: "PnyxServiceTests",
             dependencies: ["PnyxService", "PnyxBroker", "PnyxCore", "PnyxHTTP", "PnyxPostgres", "PnyxLogStore",
+                           "PnyxCrypto", "PnyxTransparency",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PnyxWebTests",
+            dependencies: ["PnyxWeb", "PnyxService", "PnyxBroker", "PnyxCore", "PnyxHTTP", "PnyxPostgres",
                            "PnyxCrypto", "PnyxTransparency",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")],

@@ -1,0 +1,1 @@
+// Placeholder: PnyxWeb is being built.
