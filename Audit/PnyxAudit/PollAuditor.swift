@@ -23,14 +23,14 @@ public struct PollAuditor {
         public var progress: (any ProgressReporter)?
         /// Threads for signature checks (default: every core).
         public var concurrency: Int
-        /// The broker's register record format; nil: the register is not read.
+        /// The broker's register record format (default: "pnyx/issuance/v1"); nil: the register is not read.
         public var issuanceDecoder: (any IssuanceRecordDecoder)?
         /// The register's checkpoint key to pin; nil trusts its `verifier.txt`.
         public var trustedRegisterKey: String?
 
         public init(trustedLogKey: String? = nil, state: CheckpointStore? = nil, progress: (any ProgressReporter)? = nil,
                     concurrency: Int? = nil,
-                    issuanceDecoder: (any IssuanceRecordDecoder)? = nil, trustedRegisterKey: String? = nil) {
+                    issuanceDecoder: (any IssuanceRecordDecoder)? = PnyxIssuanceDecoder(), trustedRegisterKey: String? = nil) {
             self.trustedLogKey = trustedLogKey
             self.state = state
             self.progress = progress

@@ -7,7 +7,7 @@ public import PnyxTransparency
 /// |---|---|---|
 /// | the log (``LogExport`` layout) | `DIR/` | `URL/polls/ID/log/` |
 /// | the published tally (``PnyxCore/TallySummary`` JSON) | `DIR/tally.json` | `URL/polls/ID/tally` |
-/// | the issuance register (same layout) | `--register REGDIR` | `BROKER/polls/ID/register/` |
+/// | the issuance register (same layout) | `--register REGDIR` | `BROKER/polls/ID/register/log/` |
 ///
 /// A missing published tally is a note (counts are recomputed but not compared); a missing
 /// log file is a fetch failure (exit status 2).
@@ -52,7 +52,7 @@ public struct PollSource {
             },
             register: broker.map { broker in
                 let text = broker.absoluteString.hasSuffix("/") ? broker.absoluteString : broker.absoluteString + "/"
-                return HTTPLogFetcher(baseURL: URL(string: text + "polls/\(poll)/register/")!, client: client)
+                return HTTPLogFetcher(baseURL: URL(string: text + "polls/\(poll)/register/log/")!, client: client)
             })
     }
 }

@@ -78,7 +78,7 @@ extension PnyxAuditCommand {
             abstract: "Verify everything: chain, tree, checkpoints, entries, credentials, tallies, certificates, register, growth.")
 
         @OptionGroup var source: SourceOptions
-        @Option(help: "The broker's base URL (its issuance register under URL/polls/ID/register/).") var broker: String?
+        @Option(help: "The broker's base URL (its issuance register in the log layout under URL/polls/ID/register/log/).") var broker: String?
         @Option(help: "The issuance register's export folder.") var register: String?
         @Option(name: .customLong("register-key"), help: "Pin the register's checkpoint key.") var registerKey: String?
         @Option(help: "The folder of saved checkpoints (default ~/.pnyx-audit).") var state: String?

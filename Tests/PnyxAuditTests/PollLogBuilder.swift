@@ -34,6 +34,11 @@ struct PollLogBuilder {
         records.append(record)
     }
 
+    /// Appends a raw payload as the next leaf (for other logs, such as the broker's register).
+    mutating func append(payload: [UInt8]) {
+        appendLeaf(try! LogLeaf(position: UInt64(tree.size), previousHash: previousHash, payload: payload).bytes)
+    }
+
     /// Appends raw leaf bytes (for tampering at build time).
     mutating func appendLeaf(_ bytes: [UInt8]) {
         let hash = MerkleHash.leafHash(bytes)
