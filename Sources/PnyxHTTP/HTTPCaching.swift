@@ -63,6 +63,9 @@ extension JSONResponse {
 
     /// ``cacheable(_:request:policy:contentType:)`` for an encodable value.
     public static func cacheable(_ value: some Encodable, request: Request, policy: CachePolicy) throws -> Response {
-        try cacheable(Array(encoder().encode(value)), request: request, policy: policy)
+        // Typed as [UInt8] so the byte overload is chosen (an untyped `Array(…)` resolved to
+        // this generic overload again: infinite recursion).
+        let bytes: [UInt8] = Array(try encoder().encode(value))
+        return cacheable(bytes, request: request, policy: policy, contentType: "application/json; charset=utf-8")
     }
 }
