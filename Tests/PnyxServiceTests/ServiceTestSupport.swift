@@ -1,0 +1,269 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import PnyxBroker
+import PnyxCore
+import PnyxCrypto
+import PnyxHTTP
+import PnyxLogStore
+import PnyxPostgres
+@testable import PnyxService
+import PnyxTransparency
+import Testing
+
+/// A settable clock shared by the broker and the service (poll windows, sessions).
+final class ServiceTestClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current = Date()
+    var now: Date { lock.withLock { current } }
+    var unix: Int64 { Int64(now.timeIntervalSince1970) }
+    func advance(_ seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
+}
+
+/// A real broker (live on a loopback socket, its own database) and a real service (its own
+/// database, in-process router) on the shared private PostgreSQL cluster.
+struct PnyxWorld: Sendable {
+    static let adminToken = "service-admin-token-0123456789"
+    static let officialToken = "service-official-token-0123456789"
+
+    let clock: ServiceTestClock
+    let broker: Broker
+    let brokerClient: any TestClientProtocol
+    let service: PetitionService
+    let client: any TestClientProtocol
+
+    /// A small register: département D ⊃ agglomeration A ⊃ communes C1, C2 ⊃ districts
+    /// C1-1, C1-2, C2-1.
+    static let areasCSV = """
+        code,name,level,parent_code
+        D,Dept,departement,
+        A,Agglo,agglomeration,D
+        C1,Commune 1,commune,A
+        C2,Commune 2,commune,A
+        C1-1,District 1-1,district,C1
+        C1-2,District 1-2,district,C1
+        C2-1,District 2-1,district,C2
+
+        """
+
+    /// Residents (id, district, age at 2025-01-01).
+    static let people: [(String, String, Int)] = [
+        ("R1", "C1-1", 40), ("R2", "C1-2", 30), ("R3", "C2-1", 60), ("R4", "C2-1", 20), ("R5", "C1-1", 70),
+        ("R6", "C1-1", 17), ("R7", "C2-1", 45), ("R8", "C1-2", 52),
+    ]
+
+    static func residentsCSV(_ people: [(String, String, Int)]) -> String {
+        var out = "resident_id,given_name,family_name,birth_date,area_code\n"
+        for (id, district, age) in people { out += "\(id),Arnaud,Robert,\(2024 - age)-06-15,\(district)\n" }
+        return out
+    }
+
+    /// The commune of a test district.
+    static func commune(_ district: String) -> String { String(district.prefix(2)) }
+
+    /// Runs `body` with a fresh world; everything is stopped afterwards.
+    static func with(k: Int = 1, _ body: @Sendable (PnyxWorld) async throws -> Void) async throws {
+        let clock = ServiceTestClock()
+        let cluster = try await PrivateCluster.sharedTemporary()
+        let brokerDatabase = try await cluster.createDatabase()
+        let serviceDatabase = try await cluster.createDatabase()
+        let serviceKey = Ed25519.PrivateKey()
+        var brokerConfiguration = BrokerConfiguration(
+            adminToken: "broker-admin-token-0123456789", signer: try BrokerSigner.generate(),
+            trustedServiceKeys: [serviceKey.publicKey], databaseURL: brokerDatabase)
+        brokerConfiguration.k = k
+        brokerConfiguration.argon2 = .unsafeTestOnly
+        brokerConfiguration.port = 0
+        brokerConfiguration.databasePoolSize = 4
+        brokerConfiguration.rateBurst = 10_000
+        brokerConfiguration.ratePerSecond = 10_000
+        let broker = try await Broker.start(configuration: brokerConfiguration, now: { clock.now })
+        _ = try await broker.residents.importRegister(areasCSV: areasCSV, residentsCSV: residentsCSV(people))
+        do {
+            try await buildBrokerApplication(broker: broker).test(.live) { brokerClient in
+                let configuration = ServiceConfiguration(
+                    databaseURL: serviceDatabase, brokerURL: "http://127.0.0.1:\(brokerClient.port!)", serviceKey: serviceKey,
+                    keyName: "service.pnyx.test", adminTokens: [adminToken: "Alice (admin)"],
+                    officialTokens: [officialToken: "Bob (town hall kiosk)"], logOriginPrefix: "pnyx.test/poll/",
+                    checkpointInterval: .seconds(3600), bodyLimit: 16_384, poolSize: 4, port: 0)
+                let service = try await PetitionService.start(configuration: configuration, now: { clock.now })
+                do {
+                    try await buildServiceApplication(service: service).test(.router) { client in
+                        try await body(PnyxWorld(clock: clock, broker: broker, brokerClient: brokerClient, service: service, client: client))
+                    }
+                } catch {
+                    await service.shutdown()
+                    throw error
+                }
+                await service.shutdown()
+            }
+        } catch {
+            await broker.shutdown()
+            throw error
+        }
+        await broker.shutdown()
+    }
+
+    // MARK: Polls
+
+    /// A petition draft opening in an hour.
+    func petitionDraft(
+        thresholds: [Threshold] = [.absolute(count: 2)], level: AreaLevel = .commune, ageBands: Bool = true,
+        names: Bool = false
+    ) -> PollDraft {
+        PollDraft(
+            kind: .petition, title: "Plus d'arbres", text: "Plantons des arbres dans la commune.",
+            opensAt: clock.unix + 3600, closesAt: clock.unix + 3 * 86_400,
+            eligibility: Eligibility(minimumAge: 18, referenceDate: CivilDate("2025-01-01")!),
+            disclosure: Disclosure(areaLevel: level, ageBands: ageBands), allowPartialNames: names, thresholds: thresholds)
+    }
+
+    /// A consultation draft with single, multiple (≤ 2) and approval questions.
+    func consultationDraft() -> PollDraft {
+        PollDraft(
+            kind: .consultation, title: "Budget participatif", text: "Choisissez vos projets.",
+            opensAt: clock.unix + 3600, closesAt: clock.unix + 3 * 86_400,
+            eligibility: Eligibility(minimumAge: 18, referenceDate: CivilDate("2025-01-01")!),
+            disclosure: Disclosure(areaLevel: .commune, ageBands: false),
+            questions: [
+                Question(id: 1, text: "Projet principal ?", kind: .single, options: ["Parc", "Piscine", "Pistes cyclables"]),
+                Question(id: 2, text: "Deux priorités ?", kind: .multiple, maxChoices: 2, options: ["A", "B", "C", "D"]),
+                Question(id: 3, text: "Lesquels approuvez-vous ?", kind: .approval, options: ["X", "Y", "Z"]),
+            ],
+            thresholds: [.absolute(count: 3)])
+    }
+
+    /// Creates, publishes (real broker) and opens a poll; moves the clock into its window.
+    func openPoll(_ draft: PollDraft) async throws -> PollState {
+        let created = try await client.json(.post, "/admin/polls", token: Self.adminToken, body: draft)
+        #expect(created.status == .created, "\(String(buffer: created.body))")
+        let view = try created.decode(PollViewBody.self)
+        let published = try await client.json(.post, "/admin/polls/\(view.pollID)/publish", token: Self.adminToken, body: Empty())
+        #expect(published.status == .ok, "\(String(buffer: published.body))")
+        clock.advance(3601)
+        let opened = try await client.json(.post, "/admin/polls/\(view.pollID)/open", token: Self.adminToken, body: Empty())
+        #expect(opened.status == .ok, "\(String(buffer: opened.body))")
+        return try await service.poll(try PollID(hex: view.pollID))
+    }
+
+    // MARK: Citizens
+
+    /// Enrols `residentID` with the broker over HTTP and logs in; returns the session token.
+    func login(_ residentID: String) async throws -> String {
+        let codes = try await broker.enrolment.issueCodes(residentIDs: [residentID])
+        struct Enrol: Encodable { let code: String; let passphrase: String }
+        struct Login: Encodable { let residentID: String; let passphrase: String }
+        struct Token: Decodable { let token: String }
+        let enrolled = try await brokerClient.json(.post, "/v1/enrol", body: Enrol(code: codes[0].code, passphrase: "correct horse battery"))
+        #expect(enrolled.status == .created, "\(String(buffer: enrolled.body))")
+        let login = try await brokerClient.json(.post, "/v1/login", body: Login(residentID: residentID, passphrase: "correct horse battery"))
+        return try login.decode(Token.self).token
+    }
+
+    /// A real credential from the broker: one-time key, prepare + blind, blind-sign over
+    /// HTTP, finalize. `attributeClass` is the class the citizen knows they are in.
+    func credential(
+        token: String, poll: PollState, attributeClass: AttributeClass, oneTime: Ed25519.PrivateKey = Ed25519.PrivateKey()
+    ) async throws -> (Credential, Ed25519.PrivateKey) {
+        let message = CredentialMessage(pollID: poll.id, attributeClass: attributeClass, oneTimeKey: oneTime.publicKey)
+        let request = try CredentialRequest(message: message, directory: poll.directory!.directory)
+        struct Blinded: Encodable { let blindedMessage: String }
+        struct Signed: Decodable { let blindSignature: String }
+        let answer = try await brokerClient.json(
+            .post, "/v1/polls/\(poll.id.hex)/credential", token: token, body: Blinded(blindedMessage: Base64.encode(request.blindedMessage)))
+        #expect(answer.status == .ok, "\(String(buffer: answer.body))")
+        let credential = try request.finalize(blindSignature: try Base64.decode(try answer.decode(Signed.self).blindSignature))
+        return (credential, oneTime)
+    }
+
+    /// Logs `residentID` in and obtains their credential (class from the test register).
+    func citizen(_ residentID: String, poll: PollState, oneTime: Ed25519.PrivateKey = Ed25519.PrivateKey()) async throws -> Voter {
+        let (credential, key) = try await credential(
+            token: try await login(residentID), poll: poll, attributeClass: try Self.attributeClass(residentID, poll: poll),
+            oneTime: oneTime)
+        return Voter(pollID: poll.id, credential: credential, key: key)
+    }
+
+    /// The class of a test resident in `poll` (k = 1: no merging).
+    static func attributeClass(_ residentID: String, poll: PollState) throws -> AttributeClass {
+        let person = people.first { $0.0 == residentID }!
+        let disclosure = poll.definition.disclosure
+        let area: String? = disclosure.areaLevel == .none ? nil : commune(person.1)
+        let band = disclosure.ageBands ? AgeBand(age: person.2) : nil
+        return try AttributeClass(areaCode: area, ageBand: band)
+    }
+
+    /// POSTs an entry; returns the response.
+    func submit(_ entry: Entry, to poll: PollID? = nil, official: Bool = false, token: String? = nil) async throws -> TestResponse {
+        let path = official ? "/official/polls/\((poll ?? entry.pollID).hex)/entries" : "/polls/\((poll ?? entry.pollID).hex)/entries"
+        return try await client.json(.post, path, token: token ?? (official ? Self.officialToken : nil), body: entry)
+    }
+
+    /// The stored tally.
+    func tally(_ id: PollID) async throws -> TallySummary { try await service.tally(id).summary() }
+
+    /// The log size.
+    func logSize(_ id: PollID) async throws -> Int64 { try await service.store.head(logID: id.bytes).size }
+}
+
+/// A citizen holding a credential for one poll.
+struct Voter: Sendable {
+    let pollID: PollID
+    let credential: Credential
+    let key: Ed25519.PrivateKey
+
+    func entry(_ payload: EntryPayload, channel: Channel = .online) throws -> Entry {
+        try Entry(pollID: pollID, credential: credential, channel: channel, payload: payload, signingWith: key)
+    }
+}
+
+struct Empty: Codable {}
+
+/// The parts of a poll view the tests read.
+struct PollViewBody: Decodable {
+    let pollID: String
+    let status: String
+}
+
+/// Checks a receipt against the service's checkpoint key with the PnyxTransparency verifiers.
+func verifyReceipt(_ receipt: Receipt, verifierKey: String) throws -> Checkpoint {
+    let verifier = try NoteVerifier(verifierKey: verifierKey)
+    let note = try NoteVerifierSet([verifier]).open(receipt.checkpoint)
+    let checkpoint = try Checkpoint(note: note)
+    try MerkleProofVerification.verifyInclusion(
+        leafHash: try MerkleHash(hex: receipt.entryHash), index: Int64(receipt.position), treeSize: Int64(checkpoint.size),
+        proof: try receipt.inclusionProof.map { try MerkleHash(hex: $0) }, rootHash: try MerkleHash(bytes: checkpoint.rootHash))
+    return checkpoint
+}
+
+/// HTTP helpers over HummingbirdTesting.
+extension TestClientProtocol {
+    func json(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, body: some Encodable) async throws -> TestResponse {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        return try await execute(uri: uri, method: method, headers: headers, body: ByteBuffer(bytes: Array(try JSONEncoder().encode(body))))
+    }
+
+    func raw(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, bytes: [UInt8]) async throws -> TestResponse {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        return try await execute(uri: uri, method: method, headers: headers, body: ByteBuffer(bytes: bytes))
+    }
+
+    func get(_ uri: String, headers: HTTPFields = [:]) async throws -> TestResponse {
+        try await execute(uri: uri, method: .get, headers: headers)
+    }
+}
+
+extension TestResponse {
+    /// The stable error code of an error body.
+    var errorCode: String? {
+        try? JSONDecoder().decode(APIError.Body.self, from: Data(body.readableBytesView)).error.code
+    }
+
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
+    }
+
+    var bytes: [UInt8] { Array(body.readableBytesView) }
+}
