@@ -18,7 +18,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     /// A uniform integer in `0..<bound` (Lemire's rejection-free-enough multiply-shift; bias < 2⁻³²).
     mutating func below(_ bound: Int) -> Int {
         precondition(bound > 0)
-        return Int((next() >> 32) * UInt64(bound) >> 32)
+        return Int(((next() >> 32) * UInt64(bound)) >> 32)
     }
 }
 
