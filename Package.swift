@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // MARK: C libraries (Crypto/)
@@ -93,8 +94,9 @@ let package = Package(
         .executableTarget(
             name: "pnyx",
             dependencies: ["PnyxLogStore", "PnyxPostgres", "PnyxTransparency", "PnyxCrypto",
-                           "PnyxCore", "PnyxBroker", "PnyxService", "PnyxWeb",
+                           "PnyxCore", "PnyxBroker", "PnyxService",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                            .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: swiftSettings),
         .executableTarget(

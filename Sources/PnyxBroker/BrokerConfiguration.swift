@@ -139,7 +139,9 @@ public struct BrokerSigner: Sendable {
     /// Parses a C2SP signer key `PRIVATE+KEY+<name>+<hex id>+<base64(0x01 || seed)>`.
     public init(signerKey: String) throws {
         let note = try NoteSigner(signerKey: signerKey)
-        guard let last = signerKey.split(separator: "+").last, let material = try? Base64.decode(last),
+        // The base64 key material may itself contain '+': split off the first four fields only.
+        let fields = signerKey.split(separator: "+", maxSplits: 4, omittingEmptySubsequences: false)
+        guard fields.count == 5, let material = try? Base64.decode(fields[4]),
               material.count == 33 else { throw ConfigurationError("malformed broker signer key") }
         self.privateKey = try Ed25519.PrivateKey(seed: Array(material.dropFirst()))
         self.noteSigner = note

@@ -89,7 +89,8 @@ public struct IssuanceStore: Sendable {
 
     /// The class computed for the resident at key-set time; `issuance.ineligible` when the
     /// resident was not eligible then or left the register since.
-    func memberClass(residentID: String, pollID: PollID) async throws -> AttributeClass {
+    /// The attribute class of `residentID` in `pollID` (throws `issuance.ineligible` if none).
+    public func memberClass(residentID: String, pollID: PollID) async throws -> AttributeClass {
         let rows = try await pool.query(
             """
             SELECT m.class FROM broker_poll_members m JOIN broker_residents r USING (resident_id)

@@ -152,7 +152,7 @@ final class TallyKeeper: LogBatchObserver, @unchecked Sendable {
             """
             SELECT digest FROM service_entry_digests
             WHERE poll_id = $1 AND digest IN (
-                SELECT substring($2::bytea FROM i * 32 + 1 FOR 32) FROM generate_series(0, $3::bigint - 1) AS i)
+                SELECT substring($2::bytea FROM (i * 32 + 1)::int FOR 32) FROM generate_series(0, $3::int - 1) AS i)
             """, [.bytea(pollID.bytes), .bytea(digests.flatMap { $0 }), .int64(Int64(digests.count))])
         return Set(try rows.map { try $0.decode([UInt8].self, at: 0) })
     }
@@ -164,7 +164,7 @@ final class TallyKeeper: LogBatchObserver, @unchecked Sendable {
             """
             SELECT nullifier, credential_hash FROM service_nullifiers
             WHERE poll_id = $1 AND nullifier IN (
-                SELECT substring($2::bytea FROM i * 32 + 1 FOR 32) FROM generate_series(0, $3::bigint - 1) AS i)
+                SELECT substring($2::bytea FROM (i * 32 + 1)::int FOR 32) FROM generate_series(0, $3::int - 1) AS i)
             """, [.bytea(pollID.bytes), .bytea(nullifiers.flatMap { $0 }), .int64(Int64(nullifiers.count))])
         var result: [[UInt8]: [UInt8]] = [:]
         for row in rows { result[try row.decode([UInt8].self, at: 0)] = try row.decode([UInt8].self, at: 1) }
