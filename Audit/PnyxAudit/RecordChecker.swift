@@ -53,9 +53,15 @@ struct RecordChecker {
             add(Finding(.recordMalformed, position: position, "the entry is not a Pnyx record: \(error)"))
             return
         }
-        if let lastRecordedAt, record.recordedAt < lastRecordedAt {
-            add(Finding(.recordTimeBackwards, position: position, "recorded before the record preceding it",
-                        expected: "at or after \(lastRecordedAt)", computed: "\(record.recordedAt)"))
+        // Entries carry the minute they were recorded in (rounded down, for privacy), so an
+        // entry may carry a time up to 59 s before an exact-time record of the same minute.
+        let isEntry = if case .entry = record.body { true } else { false }
+        if let lastRecordedAt {
+            let floor = isEntry ? LogRecord.coarse(lastRecordedAt) : lastRecordedAt
+            if record.recordedAt < floor {
+                add(Finding(.recordTimeBackwards, position: position, "recorded before the record preceding it",
+                            expected: "at or after \(floor)", computed: "\(record.recordedAt)"))
+            }
         }
         lastRecordedAt = max(lastRecordedAt ?? record.recordedAt, record.recordedAt)
 
