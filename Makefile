@@ -4,7 +4,7 @@
 
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libssl-dev libsodium-dev libpq-dev postgresql pkg-config
+APT_PACKAGES := libssl-dev libsodium-dev libpq-dev postgresql pkg-config chromium chromium-driver
 RELEASE_PATH := .build-release
 
 .PHONY: run test bench deps build build-release clean
@@ -18,10 +18,12 @@ build: deps
 build-release: deps
 	$(SWIFT) build -c release --scratch-path $(RELEASE_PATH)
 
-## run: start Pnyx (until the services exist, the demo of what exists).
+## run: the broker and the service with the demo municipality, on a private PostgreSQL
+## (reused by the next `make run`; `make run ARGS=--reset` starts afresh).
 run: deps
-	$(SWIFT) build -c release --scratch-path $(RELEASE_PATH) --product pnyx
-	$(RELEASE_PATH)/release/pnyx demo
+	$(SWIFT) build --product pnyx
+	$(SWIFT) build --product pnyx-audit
+	.build/debug/pnyx up $(ARGS)
 
 ## test: every test, unit and integration (a private PostgreSQL is started by the tests).
 test: deps

@@ -148,11 +148,17 @@ struct UpCommand: AsyncParsableCommand {
         lines += [
             "",
             "Verify it yourself:",
-            "  .build-release/release/pnyx-audit verify --service \(service) --poll \(summary.petition) --broker \(broker)",
+            "  \(Self.auditorPath) verify --service \(service) --poll \(summary.petition)",
             "",
             "Ctrl-C stops the service, the broker and the private PostgreSQL.",
         ]
         print(lines.joined(separator: "\n"))
+    }
+
+    /// The auditor built next to this executable.
+    static var auditorPath: String {
+        let me = URL(fileURLWithPath: CommandLine.arguments[0])
+        return me.deletingLastPathComponent().appendingPathComponent("pnyx-audit").relativePath
     }
 
     /// Polls `url` until it answers (the servers bind in the background).
