@@ -72,7 +72,7 @@ public struct DemoMunicipality: Sendable {
             // Age 16…95 (roughly flat to 70, thinner after), then a day within the year.
             let age = rng.below(4) == 0 ? 70 + rng.below(26) : 16 + rng.below(54)
             let year = Self.referenceDate.year - age - 1
-            let dayOfYear = rng.below(365)
+            let dayOfYear = 1 + rng.below(364)  // never 1 January: the age at the reference date is exactly `age`
             let birth = Self.date(year: year, dayOfYear: dayOfYear)
             residents.append(Resident(
                 residentID: "R" + Self.pad(index + 1, 6), givenName: given, familyName: family,
