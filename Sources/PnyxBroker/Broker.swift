@@ -2,7 +2,7 @@ public import Foundation
 public import Logging
 public import PnyxCore
 public import PnyxCrypto
-public import PnyxLogStore
+import PnyxLogStore
 public import PnyxPostgres
 
 /// The identity broker: the trusted third party that knows residents and vouches for their
