@@ -17,7 +17,9 @@ import PnyxTransparency
 ///   `GET /v1/polls/{poll}/register/entries`;
 /// - residents: `POST /v1/enrol`, `POST /v1/login`, `POST /v1/logout`, and with
 ///   `Authorization: Bearer <session token>`: `GET /v1/me`, `GET /v1/me/issuances`,
-///   `POST /v1/polls/{poll}/credential`, `POST /v1/polls/{poll}/name-attestation`.
+///   `GET /v1/polls/{poll}/class`, `POST /v1/polls/{poll}/credential`,
+///   `POST /v1/polls/{poll}/name-attestation`.
+/// - every route answers CORS (any origin, bearer tokens only) for the citizen web pages.
 public func buildBrokerApplication(broker: Broker) -> some ApplicationProtocol {
     let router = buildBrokerRouter(broker: broker)
     return Application(
@@ -30,6 +32,7 @@ public func buildBrokerApplication(broker: Broker) -> some ApplicationProtocol {
 /// The router alone (for embedding the broker's routes elsewhere).
 public func buildBrokerRouter(broker: Broker) -> Router<BrokerRequestContext> {
     let router = Router(context: BrokerRequestContext.self)
+    router.add(middleware: brokerCORSMiddleware)
     router.add(middleware: APIErrorMiddleware(mappers: [brokerErrorMapper]))
     let routes = BrokerRoutes(broker: broker)
     let v1 = router.group("v1")
@@ -38,6 +41,7 @@ public func buildBrokerRouter(broker: Broker) -> Router<BrokerRequestContext> {
     routes.addEnrolmentRoutes(to: v1)
     routes.addIssuanceRoutes(to: v1)
     routes.addRegisterRoutes(to: v1)
+    routes.addCitizenRoutes(to: v1)
     return router
 }
 

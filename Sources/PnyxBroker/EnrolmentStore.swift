@@ -1,6 +1,6 @@
 public import Foundation
 import PnyxCrypto
-public import PnyxPostgres
+import PnyxPostgres
 
 /// A printed enrolment code for one resident (mail merge).
 public struct EnrolmentCode: Sendable, Hashable, Codable {

@@ -1,7 +1,7 @@
 public import Foundation
 public import PnyxCore
 import PnyxCrypto
-public import PnyxPostgres
+import PnyxPostgres
 
 /// A blind signature handed to a resident.
 public struct IssuedBlindSignature: Sendable, Hashable {

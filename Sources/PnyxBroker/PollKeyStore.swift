@@ -1,8 +1,8 @@
-public import Foundation
+import Foundation
 public import PnyxCore
 import PnyxCrypto
 import PnyxLogStore
-public import PnyxPostgres
+import PnyxPostgres
 
 /// A poll's key set as the broker holds it: the definition, the signed directory and the
 /// private key of every class.

@@ -1,5 +1,5 @@
 import Foundation
-public import PnyxCore
+import PnyxCore
 import PnyxHTTP
 
 /// Parsing and validating the two register CSV files. Every bad row is reported with its
