@@ -8,7 +8,8 @@ extension Request {
         let buffer: ByteBuffer
         do {
             buffer = try await body.collect(upTo: limit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            // HTTPError(.contentTooLarge) or NIOTooManyBytesError (what collect(upTo:) throws).
             throw APIError.tooLarge(limit: limit)
         }
         do {
