@@ -66,7 +66,8 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "PnyxHTTP",
-            dependencies: ["PnyxCore", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: ["PnyxCore", "PnyxLogStore", "PnyxTransparency", "PnyxCrypto",
+                           .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: swiftSettings),
         .target(
             name: "PnyxBroker",

@@ -30,6 +30,16 @@ extension BrokerRoutes {
     }
 
     func addRegisterRoutes(to group: RouterGroup<BrokerRequestContext>) {
+        // The register of each poll in the log layout, for auditors (`pnyx-audit --broker`).
+        LogLayoutRoutes(store: broker.register.store, refreshCheckpoint: { [broker] logID in
+            _ = try await broker.register.checkpoint(pollID: PollID(bytes: Array(logID.dropFirst())))
+        }) { [broker] parameters in
+            guard let text = parameters.get("poll"), let id = try? PollID(hex: text),
+                  try await broker.polls.keySet(pollID: id, required: false) != nil else {
+                throw BrokerError(.pollUnknown, "no such poll at this broker")
+            }
+            return IssuanceRegister.logID(pollID: id)
+        }.add(to: group, prefix: "polls/:poll/register/log")
         group.get("polls/:poll/register") { request, context -> Response in
             let id = try pollID(context)
             let set = try await broker.polls.keySet(pollID: id)!

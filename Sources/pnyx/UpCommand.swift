@@ -148,7 +148,7 @@ struct UpCommand: AsyncParsableCommand {
         lines += [
             "",
             "Verify it yourself:",
-            "  \(Self.auditorPath) verify --service \(service) --poll \(summary.petition)",
+            "  \(Self.auditorPath) verify --service \(service) --poll \(summary.petition) --broker \(broker)/v1",
             "",
             "Ctrl-C stops the service, the broker and the private PostgreSQL.",
         ]
