@@ -88,7 +88,7 @@ struct PetitionFlowTests {
             let html = try await world.client.get("/polls/\(poll.id.hex)/certificates/0.html")
             #expect(html.status == .ok)
             #expect(html.headers[.contentType] == "text/html; charset=utf-8")
-            #expect(String(buffer: html.body).contains(bundle.certificate.certificate.statement))
+            #expect(String(buffer: html.body).contains(CertificatePage.escape(bundle.certificate.certificate.statement)))
             let page = try await world.client.get("/polls/\(poll.id.hex)")
             #expect(page.status == .ok)
             #expect(String(buffer: page.body).contains("\"certified\""))
