@@ -1,1 +1,0 @@
-// Placeholder: PnyxWeb is being built.
