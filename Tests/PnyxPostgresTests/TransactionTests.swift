@@ -63,9 +63,11 @@ struct TransactionTests {
                 for _ in 0..<2 {
                     group.addTask {
                         try await pool.withTransaction(isolation: .serializable, maxAttempts: 10) { session in
-                            await attempts.increment()
+                            let attempt = await attempts.increment()
                             let n = try await session.query("SELECT n FROM counter WHERE id = 1").scalar(Int64.self)
-                            try await Task.sleep(for: .milliseconds(100))
+                            // Both first attempts read before either writes, so they must collide
+                            // however the machine schedules them.
+                            if attempt <= 2 { try await attempts.waitForFirstReads(2) }
                             try await session.execute("UPDATE counter SET n = $1 WHERE id = 1", [.int64(n + 1)])
                         }
                     }
@@ -102,7 +104,26 @@ struct TransactionTests {
 
 actor AttemptCounter {
     var value = 0
-    func increment() { value += 1 }
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var reads = 0
+
+    /// Counts an attempt and returns its number (1-based).
+    @discardableResult
+    func increment() -> Int {
+        value += 1
+        return value
+    }
+
+    /// Waits until `count` first attempts have read (a barrier).
+    func waitForFirstReads(_ count: Int) async throws {
+        reads += 1
+        if reads >= count {
+            waiters.forEach { $0.resume() }
+            waiters.removeAll()
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
 }
 
 actor ErrorCollector {
