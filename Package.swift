@@ -95,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "pnyx",
             dependencies: ["PnyxLogStore", "PnyxPostgres", "PnyxTransparency", "PnyxCrypto",
-                           "PnyxCore", "PnyxBroker", "PnyxService",
+                           "PnyxCore", "PnyxBroker", "PnyxService", "PnyxWeb",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                            .product(name: "Hummingbird", package: "hummingbird")],

@@ -8,6 +8,7 @@ import Logging
 import PnyxBroker
 import PnyxCrypto
 import PnyxService
+import PnyxWeb
 import ServiceLifecycle
 
 /// `pnyx up`: what `make run` starts — the identity broker and the petition service on a
@@ -88,7 +89,7 @@ struct UpCommand: AsyncParsableCommand {
         broker: Broker, service: PetitionService, state: DemoState, databases: DemoDatabases, logger: Logger,
         adminToken: String, officialToken: String
     ) async throws {        let group = ServiceGroup(
-            services: [buildBrokerApplication(broker: broker), buildServiceApplication(service: service)],
+            services: [buildBrokerApplication(broker: broker), serviceWithPages(service, logger: logger)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
 
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -135,8 +136,8 @@ struct UpCommand: AsyncParsableCommand {
             "Pnyx is running.",
             "  service (pages and API): \(service)/",
             "  identity broker:         \(broker)/v1/broker",
-            "  petition (92 of 100 signatures): \(service)/polls/\(summary.petition)",
-            "  consultation:                    \(service)/polls/\(summary.consultation)",
+            "  petition (92 of 100 signatures): \(service)/p/\(summary.petition)",
+            "  consultation:                    \(service)/p/\(summary.consultation)",
             "  admin token:    \(adminToken)",
             "  official token: \(officialToken)",
             "",
@@ -153,6 +154,14 @@ struct UpCommand: AsyncParsableCommand {
             "Ctrl-C stops the service, the broker and the private PostgreSQL.",
         ]
         print(lines.joined(separator: "\n"))
+    }
+
+    /// The service's application with the citizen pages on the same origin.
+    private func serviceWithPages(_ service: PetitionService, logger: Logger) -> some ApplicationProtocol {
+        Application(
+            router: buildWebRouter(service: service, configuration: WebConfiguration(brokerURL: "http://127.0.0.1:\(brokerPort)")),
+            configuration: .init(address: .hostname("127.0.0.1", port: servicePort), serverName: "pnyx-service"),
+            logger: logger)
     }
 
     /// The auditor built next to this executable.
