@@ -5,12 +5,12 @@ import PnyxLogStore
 import PnyxPostgres
 import PnyxTransparency
 
-/// `pnyx demo`: what `make run` starts. Today it demonstrates the log store on the private
+/// `pnyx log-demo`: demonstrates the log store alone on a private
 /// PostgreSQL cluster: appends entries, signs a checkpoint, proves an entry's inclusion,
 /// exports the log and verifies the export offline.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "Run the demo on a private PostgreSQL (or PNYX_DATABASE_URL).")
+        commandName: "log-demo", abstract: "Demonstrate the log store alone: append, checkpoint, prove, export, verify.")
 
     @Option(help: "The demo's state folder (cluster, keys, export).")
     var directory: String = ".pnyx"
