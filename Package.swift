@@ -66,7 +66,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "PnyxHTTP",
-            dependencies: ["PnyxCore", "PnyxLogStore", "PnyxTransparency", "PnyxCrypto",
+            dependencies: ["PnyxCore", "PnyxLogStore", "PnyxPostgres", "PnyxTransparency", "PnyxCrypto",
                            .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: swiftSettings),
         .target(

@@ -42,6 +42,7 @@ public func buildBrokerRouter(broker: Broker) -> Router<BrokerRequestContext> {
     routes.addIssuanceRoutes(to: v1)
     routes.addRegisterRoutes(to: v1)
     routes.addCitizenRoutes(to: v1)
+    router.addHealthRoute(pool: broker.pool)
     return router
 }
 

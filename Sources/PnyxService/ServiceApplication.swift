@@ -70,6 +70,7 @@ public func buildServiceRouter(service: PetitionService) -> Router<BasicRequestC
     routes.addLogRoutes(to: router)
     routes.addCertificateRoutes(to: router)
     routes.addAdminRoutes(to: router)
+    router.addHealthRoute(pool: service.pool)
     return router
 }
 
