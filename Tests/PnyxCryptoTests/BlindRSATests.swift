@@ -129,12 +129,26 @@ struct BlindRSATests {
         expectBlindRSAError(.verificationFailure) {
             try BlindRSA.verify(sig, preparedMessage: prepared, publicKey: Self.otherKey.publicKey)
         }
-        let blinding = try BlindRSA.blind(prepared, publicKey: Self.key.publicKey)
-        let wrongSigner = try BlindRSA.blindSign(blinding.blindedMessage, privateKey: Self.otherKey)
-        expectBlindRSAError(.verificationFailure) {
-            _ = try BlindRSA.finalize(
-                wrongSigner, preparedMessage: prepared, inverse: blinding.inverse, publicKey: Self.key.publicKey)
+        // A blinded message for one key given to another key's BlindSign: it is either out
+        // of that key's range (crypto.invalid_input, about half the time for random keys) or
+        // signed, and then Finalize fails. Blind until the second case is reached, so both
+        // refusals are exercised whatever the keys are.
+        var outOfRange = 0
+        for _ in 0..<64 {
+            let blinding = try BlindRSA.blind(prepared, publicKey: Self.key.publicKey)
+            let wrongSigner: [UInt8]
+            do { wrongSigner = try BlindRSA.blindSign(blinding.blindedMessage, privateKey: Self.otherKey) } catch {
+                #expect(error.code == .invalidInput)
+                outOfRange += 1
+                continue
+            }
+            expectBlindRSAError(.verificationFailure) {
+                _ = try BlindRSA.finalize(
+                    wrongSigner, preparedMessage: prepared, inverse: blinding.inverse, publicKey: Self.key.publicKey)
+            }
+            return
         }
+        Issue.record("64 blindings in a row were out of the other key's range (\(outOfRange))")
     }
 
     @Test("Message prefix mismatch fails Verify; a prefix must be 32 bytes")
