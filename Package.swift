@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "PnyxBroker", targets: ["PnyxBroker"]),
         .library(name: "PnyxService", targets: ["PnyxService"]),
         .library(name: "PnyxAudit", targets: ["PnyxAudit"]),
+        .library(name: "PnyxClient", targets: ["PnyxClient"]),
         .executable(name: "pnyx", targets: ["pnyx"]),
         .executable(name: "pnyx-audit", targets: ["pnyx-audit"]),
         .executable(name: "pnyx-bench", targets: ["pnyx-bench"]),
@@ -28,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // MARK: C libraries (Crypto/)
@@ -91,11 +93,17 @@ let package = Package(
             resources: [.copy("Assets")],
             swiftSettings: swiftSettings),
 
+        // MARK: Clients (Sources/): the wallet and the administration's command line over HTTP.
+        .target(
+            name: "PnyxClient",
+            dependencies: ["PnyxCore", "PnyxCrypto", "PnyxTransparency"],
+            swiftSettings: swiftSettings),
+
         // MARK: Executables (Sources/)
         .executableTarget(
             name: "pnyx",
             dependencies: ["PnyxLogStore", "PnyxPostgres", "PnyxTransparency", "PnyxCrypto",
-                           "PnyxCore", "PnyxBroker", "PnyxService", "PnyxWeb",
+                           "PnyxCore", "PnyxBroker", "PnyxService", "PnyxWeb", "PnyxClient", "PnyxAudit",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                            .product(name: "Hummingbird", package: "hummingbird")],
@@ -104,6 +112,12 @@ let package = Package(
             name: "pnyx-bench",
             dependencies: ["PnyxLogStore", "PnyxPostgres", "PnyxTransparency", "PnyxCrypto",
                            "COpenSSL", "CSodium", "CLibPQ",
+                           "PnyxCore", "PnyxHTTP", "PnyxBroker", "PnyxService", "PnyxAudit", "PnyxClient",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log"),
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings),
 
@@ -148,6 +162,13 @@ let package = Package(
         .testTarget(
             name: "PnyxLogStoreTests",
             dependencies: ["PnyxLogStore", "PnyxPostgres", "PnyxTransparency", "PnyxCrypto"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PnyxClientTests",
+            dependencies: ["PnyxClient", "PnyxBroker", "PnyxService", "PnyxCore", "PnyxHTTP", "PnyxPostgres",
+                           "PnyxCrypto", "PnyxTransparency",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "PnyxAuditTests",

@@ -32,7 +32,7 @@ extension PetitionService {
 /// starts the service, calls this and runs the result; tests run the same application
 /// in-process with HummingbirdTesting).
 ///
-/// Routes (JSON unless said; errors are `{"error":{"code","reason"}}` with a stable code):
+/// Routes, all under `/v1` but `/healthz` (JSON unless said; errors are `{"error":{"code","reason"}}` with a stable code):
 /// - public reads (cacheable: `ETag`, `Cache-Control`, `If-None-Match` → 304):
 ///   `GET /service`, `GET /polls`, `GET /polls/{poll}`, `GET /polls/{poll}/directory`,
 ///   `GET /polls/{poll}/tally`, `GET /polls/{poll}/tally/check`,
@@ -63,13 +63,14 @@ public func buildServiceRouter(service: PetitionService) -> Router<BasicRequestC
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: APIErrorMiddleware(mappers: [serviceErrorMapper]))
     let routes = ServiceRoutes(service: service)
-    routes.addPollRoutes(to: router)
-    routes.addEntryRoutes(to: router)
-    routes.addProofRoutes(to: router)
-    routes.addTallyRoutes(to: router)
-    routes.addLogRoutes(to: router)
-    routes.addCertificateRoutes(to: router)
-    routes.addAdminRoutes(to: router)
+    let v1 = router.group("v1")
+    routes.addPollRoutes(to: v1)
+    routes.addEntryRoutes(to: v1)
+    routes.addProofRoutes(to: v1)
+    routes.addTallyRoutes(to: v1)
+    routes.addLogRoutes(to: v1)
+    routes.addCertificateRoutes(to: v1)
+    routes.addAdminRoutes(to: v1)
     router.addHealthRoute(pool: service.pool)
     return router
 }

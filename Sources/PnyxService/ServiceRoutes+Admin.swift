@@ -22,7 +22,7 @@ extension ServiceRoutes {
     }
 
     /// Administration endpoints, each requiring `Authorization: Bearer <admin token>`.
-    func addAdminRoutes(to router: Router<BasicRequestContext>) {
+    func addAdminRoutes(to router: RouterGroup<BasicRequestContext>) {
         let noStore: HTTPFields = [.cacheControl: "no-store"]
         router.post("admin/polls") { request, _ -> Response in
             let admin = try administrator(request)

@@ -6,7 +6,7 @@ extension ServiceRoutes {
     /// Certificates: `GET /polls/{poll}/certificates` (all, signed), and
     /// `GET /polls/{poll}/certificates/{index}` (the re-checkable bundle, JSON) or
     /// `…/{index}.html` (the same, readable by a person).
-    func addCertificateRoutes(to router: Router<BasicRequestContext>) {
+    func addCertificateRoutes(to router: RouterGroup<BasicRequestContext>) {
         router.get("polls/:poll/certificates") { request, context -> Response in
             let list = try await service.certificates(try pollID(context))
             return try JSONResponse.cacheable(list, request: request, policy: .maxAge(seconds: 10))

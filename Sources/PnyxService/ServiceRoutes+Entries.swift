@@ -3,7 +3,7 @@ import PnyxCore
 import PnyxHTTP
 
 extension ServiceRoutes {
-    func addEntryRoutes(to router: Router<BasicRequestContext>) {
+    func addEntryRoutes(to router: RouterGroup<BasicRequestContext>) {
         // A citizen's entry (online channel): answers its receipt once durably committed.
         router.post("polls/:poll/entries") { request, context -> Response in
             let id = try pollID(context)

@@ -13,7 +13,7 @@ extension ServiceRoutes {
     ///
     /// Caching: full tiles and numbered checkpoints never change (`immutable`); the latest
     /// checkpoint, the manifest and partial tiles are fresh for a few seconds, with an ETag.
-    func addLogRoutes(to router: Router<BasicRequestContext>) {
+    func addLogRoutes(to router: RouterGroup<BasicRequestContext>) {
         let text = "text/plain; charset=utf-8"
         router.get("polls/:poll/log/checkpoint") { request, context -> Response in
             let id = try pollID(context)

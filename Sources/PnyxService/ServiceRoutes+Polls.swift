@@ -54,7 +54,7 @@ struct ServiceInfo: Encodable {
 }
 
 extension ServiceRoutes {
-    func addPollRoutes(to router: Router<BasicRequestContext>) {
+    func addPollRoutes(to router: RouterGroup<BasicRequestContext>) {
         router.get("service") { request, _ -> Response in
             try JSONResponse.cacheable(
                 ServiceInfo(publicKey: Base64.encode(service.serviceKey.rawRepresentation), verifierKey: service.verifierKey,

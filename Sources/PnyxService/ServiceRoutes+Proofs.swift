@@ -3,7 +3,7 @@ import PnyxCore
 import PnyxHTTP
 
 extension ServiceRoutes {
-    func addProofRoutes(to router: Router<BasicRequestContext>) {
+    func addProofRoutes(to router: RouterGroup<BasicRequestContext>) {
         // A fresh inclusion proof: against a signed checkpoint covering the entry, or against `size`.
         router.get("polls/:poll/proofs/inclusion") { request, context -> Response in
             let id = try pollID(context)

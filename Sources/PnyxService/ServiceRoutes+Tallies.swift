@@ -11,7 +11,7 @@ struct PollExport: Encodable {
 }
 
 extension ServiceRoutes {
-    func addTallyRoutes(to router: Router<BasicRequestContext>) {
+    func addTallyRoutes(to router: RouterGroup<BasicRequestContext>) {
         // The stored counts (one row, rewritten by every append transaction).
         router.get("polls/:poll/tally") { request, context -> Response in
             let tally = try await service.tally(try pollID(context))

@@ -54,8 +54,8 @@ struct PollPage {
         body += certificates()
         body += """
             <section aria-labelledby="verify-title"><h2 id="verify-title">\(layout.e("poll.verify"))</h2>
-            <p>\(layout.e("poll.verify.text")) <a href="/polls/\(id)/log/log.json"><code>/polls/\(id)/log/</code></a>.
-            <a href="/polls/\(id)/export.csv">CSV</a> · <a href="/polls/\(id)/export.json">JSON</a></p></section>
+            <p>\(layout.e("poll.verify.text")) <a href="/v1/polls/\(id)/log/log.json"><code>/v1/polls/\(id)/log/</code></a>.
+            <a href="/v1/polls/\(id)/export.csv">CSV</a> · <a href="/v1/polls/\(id)/export.json">JSON</a></p></section>
             </article>
 
             """
@@ -151,7 +151,7 @@ struct PollPage {
         guard !indexes.isEmpty else { return "" }
         var out = "<section aria-labelledby=\"certificates-title\"><h2 id=\"certificates-title\">\(layout.e("poll.certificates"))</h2><ul>"
         for index in indexes {
-            out += "<li><a href=\"/polls/\(state.id.hex)/certificates/\(index).html\">\(layout.e("poll.certificate", ["index": "\(index)"]))</a> (<a href=\"/polls/\(state.id.hex)/certificates/\(index)\">JSON</a>)</li>"
+            out += "<li><a href=\"/v1/polls/\(state.id.hex)/certificates/\(index).html\">\(layout.e("poll.certificate", ["index": "\(index)"]))</a> (<a href=\"/v1/polls/\(state.id.hex)/certificates/\(index)\">JSON</a>)</li>"
         }
         return out + "</ul></section>\n"
     }

@@ -101,7 +101,7 @@ struct UpCommand: AsyncParsableCommand {
             }
             do {
                 try await Self.waitUntilListening("http://127.0.0.1:\(brokerPort)/v1/broker")
-                try await Self.waitUntilListening("http://127.0.0.1:\(servicePort)/service")
+                try await Self.waitUntilListening("http://127.0.0.1:\(servicePort)/v1/service")
                 let summary = try await seedIfNeeded(state: state, broker: broker, service: service)
                 printBanner(summary: summary, adminToken: adminToken, officialToken: officialToken, databases: databases)
             } catch {

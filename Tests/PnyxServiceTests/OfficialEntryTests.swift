@@ -29,7 +29,7 @@ struct OfficialEntryTests {
             #expect(rows.count == 2)
             #expect(try rows.map { try $0.decode(String.self, at: 1) } == ["Bob (town hall kiosk)", "Bob (town hall kiosk)"])
             #expect(try rows.map { try $0.decode(String.self, at: 2) } == ["kiosk", "paper"])
-            let csv = String(buffer: try await world.client.get("/polls/\(poll.id.hex)/export.csv").body)
+            let csv = String(buffer: try await world.client.get("/v1/polls/\(poll.id.hex)/export.csv").body)
             #expect(csv.contains("channel,kiosk,,1,"))
             #expect(csv.contains("channel,paper,,1,"))
         }
@@ -51,7 +51,7 @@ struct OfficialEntryTests {
             #expect(officialOnline.errorCode == "entry.channel_not_allowed")
             // No token, a wrong token, an admin token.
             let entry = try voter.entry(.sign(nil), channel: .paper)
-            let none = try await world.client.json(.post, "/official/polls/\(poll.id.hex)/entries", body: entry)
+            let none = try await world.client.json(.post, "/v1/official/polls/\(poll.id.hex)/entries", body: entry)
             #expect(none.status == .unauthorized)
             #expect(none.errorCode == "auth.required")
             let wrong = try await world.submit(entry, official: true, token: "not-a-configured-token-000000")

@@ -67,35 +67,35 @@ struct PetitionFlowTests {
             #expect(tally.hourly.count == 1)
 
             // The stored counts equal the recomputation from the log, over HTTP too.
-            let check = try await world.client.get("/polls/\(poll.id.hex)/tally/check")
+            let check = try await world.client.get("/v1/polls/\(poll.id.hex)/tally/check")
             #expect(try check.decode(TallyCheck.self).consistent)
             // And after forgetting the in-memory tally (refold from the database on next append).
             world.service.keeper.reset()
 
             // Close, then certify threshold 0.
-            let closed = try await world.client.json(.post, "/admin/polls/\(poll.id.hex)/close", token: PnyxWorld.adminToken, body: Empty())
+            let closed = try await world.client.json(.post, "/v1/admin/polls/\(poll.id.hex)/close", token: PnyxWorld.adminToken, body: Empty())
             #expect(closed.status == .ok)
             let certified = try await world.client.json(
-                .post, "/admin/polls/\(poll.id.hex)/certify", token: PnyxWorld.adminToken, body: ["thresholdIndex": 0])
+                .post, "/v1/admin/polls/\(poll.id.hex)/certify", token: PnyxWorld.adminToken, body: ["thresholdIndex": 0])
             #expect(certified.status == .created, "\(String(buffer: certified.body))")
             let bundle = try certified.decode(CertificateBundle.self)
             try await verifyCertificate(bundle, poll: poll, world: world)
             #expect(try await world.service.checkTally(poll.id).consistent)
 
             // The certificate is served as JSON and HTML, and listed on the poll page.
-            let json = try await world.client.get("/polls/\(poll.id.hex)/certificates/0")
+            let json = try await world.client.get("/v1/polls/\(poll.id.hex)/certificates/0")
             #expect(try json.decode(CertificateBundle.self) == bundle)
-            let html = try await world.client.get("/polls/\(poll.id.hex)/certificates/0.html")
+            let html = try await world.client.get("/v1/polls/\(poll.id.hex)/certificates/0.html")
             #expect(html.status == .ok)
             #expect(html.headers[.contentType] == "text/html; charset=utf-8")
             #expect(String(buffer: html.body).contains(CertificatePage.escape(bundle.certificate.certificate.statement)))
-            let page = try await world.client.get("/polls/\(poll.id.hex)")
+            let page = try await world.client.get("/v1/polls/\(poll.id.hex)")
             #expect(page.status == .ok)
             #expect(String(buffer: page.body).contains("\"certified\""))
             // Certifying twice gives the same certificate (no second record).
             let size = try await world.logSize(poll.id)
             let again = try await world.client.json(
-                .post, "/admin/polls/\(poll.id.hex)/certify", token: PnyxWorld.adminToken, body: ["thresholdIndex": 0])
+                .post, "/v1/admin/polls/\(poll.id.hex)/certify", token: PnyxWorld.adminToken, body: ["thresholdIndex": 0])
             #expect(try again.decode(CertificateBundle.self) == bundle)
             #expect(try await world.logSize(poll.id) == size)
         }
@@ -136,25 +136,25 @@ struct PetitionFlowTests {
             let voter = try await world.citizen("R3", poll: poll)
             #expect(try await world.submit(try voter.entry(.sign(nil))).status == .created)
             let answer = try await world.client.json(
-                .post, "/admin/polls/\(poll.id.hex)/answer", token: PnyxWorld.adminToken,
+                .post, "/v1/admin/polls/\(poll.id.hex)/answer", token: PnyxWorld.adminToken,
                 body: ["text": "Le conseil municipal en débattra le 12 mars.", "links": "https://example.org/deliberation/12"])
             // `links` must be a list: a malformed body is refused.
             #expect(answer.status == .badRequest)
             #expect(answer.errorCode == "request.malformed")
             struct Answer: Encodable { let text: String; let links: [String] }
             let ok = try await world.client.json(
-                .post, "/admin/polls/\(poll.id.hex)/answer", token: PnyxWorld.adminToken,
+                .post, "/v1/admin/polls/\(poll.id.hex)/answer", token: PnyxWorld.adminToken,
                 body: Answer(text: "Le conseil municipal en débattra le 12 mars.", links: ["https://example.org/deliberation/12"]))
             #expect(ok.status == .created)
             let history = try await world.service.lifecycle(poll.id)
             #expect(history.map(\.event.kind.name) == ["published", "opened", "answered"])
-            let csv = try await world.client.get("/polls/\(poll.id.hex)/export.csv")
+            let csv = try await world.client.get("/v1/polls/\(poll.id.hex)/export.csv")
             #expect(csv.status == .ok)
             let text = String(buffer: csv.body)
             #expect(text.contains("total,participants,,1,"))
             #expect(text.contains("channel,kiosk,,0,"))
             #expect(text.contains("area,C2,,1,"))
-            let json = try await world.client.get("/polls/\(poll.id.hex)/export.json")
+            let json = try await world.client.get("/v1/polls/\(poll.id.hex)/export.json")
             #expect(json.status == .ok)
             #expect(String(buffer: json.body).contains("deliberation/12"))
         }

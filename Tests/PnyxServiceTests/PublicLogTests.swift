@@ -20,7 +20,7 @@ struct PublicLogTests {
             #expect(size == 264)
             let checkpoint = try #require(try await world.service.latestCheckpoint(poll.id))
             #expect(checkpoint.treeSize == size)
-            let base = "/polls/\(poll.id.hex)/log"
+            let base = "/v1/polls/\(poll.id.hex)/log"
 
             // The latest checkpoint: short max-age, ETag, 304 on If-None-Match.
             let latest = try await world.client.get("\(base)/checkpoint")
@@ -69,11 +69,11 @@ struct PublicLogTests {
             #expect(String(buffer: verifier.body) == world.service.verifierKey + "\n")
 
             // The counts: short max-age + ETag + 304.
-            let tally = try await world.client.get("/polls/\(poll.id.hex)/tally")
+            let tally = try await world.client.get("/v1/polls/\(poll.id.hex)/tally")
             #expect(tally.headers[.cacheControl] == "public, max-age=2")
             let tallyETag = try #require(tally.headers[.eTag])
-            #expect(try await world.client.get("/polls/\(poll.id.hex)/tally", headers: [.ifNoneMatch: tallyETag]).status == .notModified)
-            let page = try await world.client.get("/polls/\(poll.id.hex)")
+            #expect(try await world.client.get("/v1/polls/\(poll.id.hex)/tally", headers: [.ifNoneMatch: tallyETag]).status == .notModified)
+            let page = try await world.client.get("/v1/polls/\(poll.id.hex)")
             #expect(page.headers[.eTag] != nil)
         }
     }
@@ -91,7 +91,7 @@ struct PublicLogTests {
             #expect(newer.treeSize > Int64(old.size))
 
             // A fresh inclusion proof of the first entry against the newest checkpoint.
-            let fresh = try await world.client.get("/polls/\(poll.id.hex)/proofs/inclusion?position=\(first.position)")
+            let fresh = try await world.client.get("/v1/polls/\(poll.id.hex)/proofs/inclusion?position=\(first.position)")
             #expect(fresh.status == .ok)
             let inclusion = try fresh.decode(InclusionProofAnswer.self)
             #expect(inclusion.entryHash == first.entryHash)
@@ -101,7 +101,7 @@ struct PublicLogTests {
             _ = try verifyReceipt(receipt, verifierKey: world.service.verifierKey)
 
             // The log only grew: consistency from the receipt's checkpoint to the newest.
-            let answer = try await world.client.get("/polls/\(poll.id.hex)/proofs/consistency?from=\(old.size)&to=\(newer.treeSize)")
+            let answer = try await world.client.get("/v1/polls/\(poll.id.hex)/proofs/consistency?from=\(old.size)&to=\(newer.treeSize)")
             #expect(answer.status == .ok)
             #expect(answer.headers[.cacheControl] == "public, max-age=31536000, immutable")
             let consistency = try answer.decode(ConsistencyProofAnswer.self)
@@ -111,11 +111,11 @@ struct PublicLogTests {
                 newRoot: newer.rootHash, proof: try consistency.proof.map { try MerkleHash(hex: $0) })
 
             // Out-of-range requests.
-            let beyond = try await world.client.get("/polls/\(poll.id.hex)/proofs/inclusion?position=999")
+            let beyond = try await world.client.get("/v1/polls/\(poll.id.hex)/proofs/inclusion?position=999")
             #expect(beyond.errorCode == "proof.invalid_range")
-            let backwards = try await world.client.get("/polls/\(poll.id.hex)/proofs/consistency?from=9&to=3")
+            let backwards = try await world.client.get("/v1/polls/\(poll.id.hex)/proofs/consistency?from=9&to=3")
             #expect(backwards.errorCode == "proof.invalid_range")
-            let missing = try await world.client.get("/polls/\(poll.id.hex)/proofs/inclusion")
+            let missing = try await world.client.get("/v1/polls/\(poll.id.hex)/proofs/inclusion")
             #expect(missing.errorCode == "request.malformed")
         }
     }

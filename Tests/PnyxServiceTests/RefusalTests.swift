@@ -77,16 +77,16 @@ struct RefusalTests {
     @Test("out of window: published but not opened, opened before opensAt, closed, after closesAt")
     func outOfWindow() async throws {
         try await PnyxWorld.with { world in
-            let created = try await world.client.json(.post, "/admin/polls", token: PnyxWorld.adminToken, body: world.petitionDraft())
+            let created = try await world.client.json(.post, "/v1/admin/polls", token: PnyxWorld.adminToken, body: world.petitionDraft())
             let id = try PollID(hex: try created.decode(PollViewBody.self).pollID)
-            #expect(try await world.client.json(.post, "/admin/polls/\(id.hex)/publish", token: PnyxWorld.adminToken, body: Empty()).status == .ok)
+            #expect(try await world.client.json(.post, "/v1/admin/polls/\(id.hex)/publish", token: PnyxWorld.adminToken, body: Empty()).status == .ok)
             let poll = try await world.service.poll(id)
             let voter = try await world.citizen("R1", poll: poll)
             let size = try await world.logSize(id)
             let entry = try voter.entry(.sign(nil))
             try await expectRefused(try await world.submit(entry), "poll.not_open", .conflict, world: world, poll: id, size: size)
             // Opened by the administration, but before opensAt.
-            #expect(try await world.client.json(.post, "/admin/polls/\(id.hex)/open", token: PnyxWorld.adminToken, body: Empty()).status == .ok)
+            #expect(try await world.client.json(.post, "/v1/admin/polls/\(id.hex)/open", token: PnyxWorld.adminToken, body: Empty()).status == .ok)
             try await expectRefused(try await world.submit(entry), "poll.not_open", .conflict, world: world, poll: id, size: size + 1)
             // In the window: accepted.
             world.clock.advance(3601)
@@ -96,10 +96,10 @@ struct RefusalTests {
             let late = try voter.entry(.withdraw)
             try await expectRefused(try await world.submit(late), "poll.not_open", .conflict, world: world, poll: id, size: size + 2)
             // Closed.
-            #expect(try await world.client.json(.post, "/admin/polls/\(id.hex)/close", token: PnyxWorld.adminToken, body: Empty()).status == .ok)
+            #expect(try await world.client.json(.post, "/v1/admin/polls/\(id.hex)/close", token: PnyxWorld.adminToken, body: Empty()).status == .ok)
             try await expectRefused(try await world.submit(late), "poll.not_open", .conflict, world: world, poll: id, size: size + 3)
             // Lifecycle steps out of order.
-            let reopen = try await world.client.json(.post, "/admin/polls/\(id.hex)/open", token: PnyxWorld.adminToken, body: Empty())
+            let reopen = try await world.client.json(.post, "/v1/admin/polls/\(id.hex)/open", token: PnyxWorld.adminToken, body: Empty())
             try await expectRefused(reopen, "poll.invalid_state", .conflict, world: world, poll: id, size: size + 3)
         }
     }
@@ -109,7 +109,7 @@ struct RefusalTests {
         try await PnyxWorld.with { world in
             let poll = try await world.openPoll(world.petitionDraft())
             let size = try await world.logSize(poll.id)
-            let path = "/polls/\(poll.id.hex)/entries"
+            let path = "/v1/polls/\(poll.id.hex)/entries"
             try await expectRefused(try await world.client.raw(.post, path, bytes: Array("{\"pollID\": ".utf8)),
                                     "request.malformed", .badRequest, world: world, poll: poll.id, size: size)
             try await expectRefused(try await world.client.raw(.post, path, bytes: Array("{\"pollID\": \"zz\"}".utf8)),
@@ -119,14 +119,14 @@ struct RefusalTests {
                                     "request.too_large", .contentTooLarge, world: world, poll: poll.id, size: size)
 
             let unknown = PollID.random().hex
-            let missing = try await world.client.get("/polls/\(unknown)")
+            let missing = try await world.client.get("/v1/polls/\(unknown)")
             #expect(missing.status == .notFound)
             #expect(missing.errorCode == "poll.unknown")
-            #expect(try await world.client.get("/polls/not-a-poll/tally").errorCode == "poll.unknown")
-            #expect(try await world.client.get("/polls/\(unknown)/log/checkpoint").errorCode == "poll.unknown")
+            #expect(try await world.client.get("/v1/polls/not-a-poll/tally").errorCode == "poll.unknown")
+            #expect(try await world.client.get("/v1/polls/\(unknown)/log/checkpoint").errorCode == "poll.unknown")
 
-            for (method, uri) in [(HTTPRequest.Method.post, "/admin/polls"), (.post, "/admin/polls/\(poll.id.hex)/close"),
-                                  (.post, "/admin/polls/\(poll.id.hex)/certify"), (.get, "/admin/proposals")] {
+            for (method, uri) in [(HTTPRequest.Method.post, "/v1/admin/polls"), (.post, "/v1/admin/polls/\(poll.id.hex)/close"),
+                                  (.post, "/v1/admin/polls/\(poll.id.hex)/certify"), (.get, "/v1/admin/proposals")] {
                 let anonymous = try await world.client.json(method, uri, body: world.petitionDraft())
                 #expect(anonymous.status == .unauthorized, "\(uri)")
                 #expect(anonymous.errorCode == "auth.required", "\(uri)")
@@ -140,7 +140,7 @@ struct RefusalTests {
             // An invalid draft is refused with poll.invalid.
             var bad = world.petitionDraft()
             bad.closesAt = bad.opensAt - 1
-            let invalid = try await world.client.json(.post, "/admin/polls", token: PnyxWorld.adminToken, body: bad)
+            let invalid = try await world.client.json(.post, "/v1/admin/polls", token: PnyxWorld.adminToken, body: bad)
             #expect(invalid.errorCode == "poll.invalid")
             #expect(invalid.status == .unprocessableContent)
         }

@@ -135,13 +135,13 @@ struct PnyxWorld: Sendable {
 
     /// Creates, publishes (real broker) and opens a poll; moves the clock into its window.
     func openPoll(_ draft: PollDraft) async throws -> PollState {
-        let created = try await client.json(.post, "/admin/polls", token: Self.adminToken, body: draft)
+        let created = try await client.json(.post, "/v1/admin/polls", token: Self.adminToken, body: draft)
         #expect(created.status == .created, "\(String(buffer: created.body))")
         let view = try created.decode(PollViewBody.self)
-        let published = try await client.json(.post, "/admin/polls/\(view.pollID)/publish", token: Self.adminToken, body: Empty())
+        let published = try await client.json(.post, "/v1/admin/polls/\(view.pollID)/publish", token: Self.adminToken, body: Empty())
         #expect(published.status == .ok, "\(String(buffer: published.body))")
         clock.advance(3601)
-        let opened = try await client.json(.post, "/admin/polls/\(view.pollID)/open", token: Self.adminToken, body: Empty())
+        let opened = try await client.json(.post, "/v1/admin/polls/\(view.pollID)/open", token: Self.adminToken, body: Empty())
         #expect(opened.status == .ok, "\(String(buffer: opened.body))")
         return try await service.poll(try PollID(hex: view.pollID))
     }
@@ -195,7 +195,7 @@ struct PnyxWorld: Sendable {
 
     /// POSTs an entry; returns the response.
     func submit(_ entry: Entry, to poll: PollID? = nil, official: Bool = false, token: String? = nil) async throws -> TestResponse {
-        let path = official ? "/official/polls/\((poll ?? entry.pollID).hex)/entries" : "/polls/\((poll ?? entry.pollID).hex)/entries"
+        let path = official ? "/v1/official/polls/\((poll ?? entry.pollID).hex)/entries" : "/v1/polls/\((poll ?? entry.pollID).hex)/entries"
         return try await client.json(.post, path, token: token ?? (official ? Self.officialToken : nil), body: entry)
     }
 

@@ -31,7 +31,7 @@ export async function checkReceipt(receipt, verifierKey) {
   const included = await verifyInclusion(fromHex(receipt.entryHash), Number(receipt.position), cp.size,
                                          receipt.inclusionProof.map(fromHex), cp.root);
   if (!step(included ? "check.inclusion" : "check.inclusion.fail", included, { position: receipt.position, size: cp.size })) return false;
-  const latestNote = await (await fetch(`/polls/${receipt.pollID}/log/checkpoint`)).text();
+  const latestNote = await (await fetch(`/v1/polls/${receipt.pollID}/log/checkpoint`)).text();
   let latest;
   try { latest = parseCheckpoint(await openNote(latestNote, verifierKey)); }
   catch { return step("check.latest.fail", false); }
@@ -40,7 +40,7 @@ export async function checkReceipt(receipt, verifierKey) {
     return step(same ? "check.latest.same" : "check.consistency.fail", same, { size: latest.size });
   }
   if (latest.size < cp.size) return step("check.rollback", false, { size: latest.size });
-  const proof = await api("", `/polls/${receipt.pollID}/proofs/consistency?from=${cp.size}&to=${latest.size}`);
+  const proof = await api("", `/v1/polls/${receipt.pollID}/proofs/consistency?from=${cp.size}&to=${latest.size}`);
   const consistent = await verifyConsistency(cp.size, latest.size, proof.proof.map(fromHex), cp.root, latest.root);
   return step(consistent ? "check.consistency" : "check.consistency.fail", consistent, { from: cp.size, size: latest.size });
 }
@@ -57,7 +57,7 @@ $("check-form")?.addEventListener("submit", async (event) => {
     try { receipt = JSON.parse($("receipt-input").value); } catch { throw new Error(t("receipt.not_json")); }
     if (!receipt || typeof receipt.pollID !== "string" || !Array.isArray(receipt.inclusionProof)) throw new Error(t("receipt.not_receipt"));
     say(status, t("working"));
-    const info = await api("", "/service");
+    const info = await api("", "/v1/service");
     const ok = await checkReceipt(receipt, info.verifierKey);
     say(status, t(ok ? "check.all_ok" : "check.failed"), ok ? "ok" : "error");
   } catch (error) { say(status, explain(error), "error"); }

@@ -77,7 +77,7 @@ async function newCredential() {
   const token = session.token;
   if (!token) throw new Error(t("login.needed"));
   say(status, t("step.directory"));
-  const signed = await api("", `/polls/${page.pollID}/directory`);
+  const signed = await api("", `/v1/polls/${page.pollID}/directory`);
   const mine = await api(page.brokerURL, `/v1/polls/${page.pollID}/class`, { token });
   const entry = signed.directory.entries.find((e) => e.class === mine.class);
   if (!entry) throw new Error(t("error.no_key"));
@@ -120,7 +120,7 @@ async function takePart(kind) {
     const entry = { pollID: page.pollID, credential: held.credential, channel: "online", payload };
     const signature = new Uint8Array(await crypto.subtle.sign({ name: "Ed25519" }, held.key, entrySignedBytes(entry)));
     entry.signature = toBase64(signature);
-    const receipt = await api("", `/polls/${page.pollID}/entries`, { method: "POST", body: entry });
+    const receipt = await api("", `/v1/polls/${page.pollID}/entries`, { method: "POST", body: entry });
     const text = pretty(receipt);
     localStorage.setItem("pnyx.receipt." + page.pollID, text);
     $("receipt-text").value = text;
