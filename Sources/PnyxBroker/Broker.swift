@@ -2,6 +2,7 @@ public import Foundation
 public import Logging
 public import PnyxCore
 public import PnyxCrypto
+public import PnyxHTTP
 import PnyxLogStore
 public import PnyxPostgres
 
@@ -20,16 +21,18 @@ public final class Broker: Sendable {
     public let polls: PollKeyStore
     public let issuance: IssuanceStore
     public let register: IssuanceRegister
+    /// Domain counters; their registry also holds the HTTP counters served at `/metrics`.
+    public let metrics: BrokerMetrics
     let pseudonyms: Pseudonyms
     let logger: Logger
     let now: @Sendable () -> Date
 
     /// Connects, applies the migrations (broker and log store), loads or creates the
     /// pseudonym secret, and records any issuance a crash left out of its register.
-    /// `now` is injectable for tests.
+    /// `now` is injectable for tests; `metrics` is the registry served at `/metrics`.
     public static func start(
         configuration: BrokerConfiguration, logger: Logger = Logger(label: "pnyx.broker"),
-        now: @escaping @Sendable () -> Date = { Date() }
+        metrics: MetricsRegistry = MetricsRegistry(), now: @escaping @Sendable () -> Date = { Date() }
     ) async throws -> Broker {
         let pool = PostgresPool(url: configuration.databaseURL, size: configuration.databasePoolSize, logger: logger)
         let logPool = PostgresPool(url: configuration.databaseURL, size: 2, logger: logger)
@@ -46,25 +49,26 @@ public final class Broker: Sendable {
             secret = try await pool.query("SELECT value FROM broker_secrets WHERE name = 'pseudonym'").scalar([UInt8].self)
         }
         let broker = Broker(configuration: configuration, pool: pool, logPool: logPool, store: store,
-                            secret: secret, logger: logger, now: now)
+                            secret: secret, metrics: BrokerMetrics(registry: metrics), logger: logger, now: now)
         let recovered = try await broker.issuance.recoverRegister()
         if recovered > 0 { logger.notice("recorded issuances missing from their registers", metadata: ["count": "\(recovered)"]) }
         return broker
     }
 
     private init(configuration: BrokerConfiguration, pool: PostgresPool, logPool: PostgresPool, store: LogStore,
-                 secret: [UInt8], logger: Logger, now: @escaping @Sendable () -> Date) {
+                 secret: [UInt8], metrics: BrokerMetrics, logger: Logger, now: @escaping @Sendable () -> Date) {
         self.configuration = configuration
         self.pool = pool
         self.logPool = logPool
         self.logger = logger
         self.now = now
+        self.metrics = metrics
         self.pseudonyms = Pseudonyms(secret: secret)
-        self.residents = ResidentStore(pool: pool)
-        self.enrolment = EnrolmentStore(pool: pool, configuration: configuration, now: now)
+        self.residents = ResidentStore(pool: pool, metrics: metrics)
+        self.enrolment = EnrolmentStore(pool: pool, configuration: configuration, metrics: metrics, now: now)
         self.register = IssuanceRegister(store: store, signer: configuration.signer, originPrefix: configuration.logOriginPrefix)
         self.polls = PollKeyStore(pool: pool, configuration: configuration, residents: residents, register: register, now: now)
-        self.issuance = IssuanceStore(pool: pool, keys: polls, register: register, pseudonyms: pseudonyms, now: now)
+        self.issuance = IssuanceStore(pool: pool, keys: polls, register: register, pseudonyms: pseudonyms, metrics: metrics, now: now)
     }
 
     /// The broker's Ed25519 public key (directories, name attestations, register checkpoints).

@@ -19,7 +19,9 @@ import PnyxTransparency
 ///   `Authorization: Bearer <session token>`: `GET /v1/me`, `GET /v1/me/issuances`,
 ///   `GET /v1/polls/{poll}/class`, `POST /v1/polls/{poll}/credential`,
 ///   `POST /v1/polls/{poll}/name-attestation`.
-/// - every route answers CORS (any origin, bearer tokens only) for the citizen web pages.
+/// - every route answers CORS (any origin, bearer tokens only) for the citizen web pages;
+/// - operations: `GET /healthz` and `GET /metrics` (Prometheus text format, ``BrokerMetrics``
+///   and the HTTP counters), both at the root.
 public func buildBrokerApplication(broker: Broker) -> some ApplicationProtocol {
     let router = buildBrokerRouter(broker: broker)
     return Application(
@@ -32,6 +34,7 @@ public func buildBrokerApplication(broker: Broker) -> some ApplicationProtocol {
 /// The router alone (for embedding the broker's routes elsewhere).
 public func buildBrokerRouter(broker: Broker) -> Router<BrokerRequestContext> {
     let router = Router(context: BrokerRequestContext.self)
+    router.addMetrics(registry: broker.metrics.registry)
     router.add(middleware: brokerCORSMiddleware)
     router.add(middleware: APIErrorMiddleware(mappers: [brokerErrorMapper]))
     let routes = BrokerRoutes(broker: broker)

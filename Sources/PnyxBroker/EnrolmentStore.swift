@@ -23,6 +23,7 @@ public struct Session: Sendable, Hashable {
 public struct EnrolmentStore: Sendable {
     let pool: PostgresPool
     let configuration: BrokerConfiguration
+    let metrics: BrokerMetrics
     let now: @Sendable () -> Date
 
     static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
@@ -31,8 +32,18 @@ public struct EnrolmentStore: Sendable {
     /// account); earlier unused codes of those residents are revoked. Unknown or inactive ids
     /// are skipped. Using a new code replaces the passphrase.
     public func issueCodes(residentIDs: [String]?) async throws -> [EnrolmentCode] {
-        let issuedAt = now()
-        let expires = issuedAt.addingTimeInterval(configuration.enrolmentCodeLifetime.seconds)
+        let codes = try await Self.issueCodes(
+            pool: pool, residentIDs: residentIDs, issuedAt: now(), lifetime: configuration.enrolmentCodeLifetime)
+        metrics.codesIssued.increment(by: codes.count)
+        return codes
+    }
+
+    /// ``issueCodes(residentIDs:)`` on any broker database (the `pnyx broker codes` command
+    /// runs it without a full broker configuration).
+    static func issueCodes(
+        pool: PostgresPool, residentIDs: [String]?, issuedAt: Date, lifetime: Duration
+    ) async throws -> [EnrolmentCode] {
+        let expires = issuedAt.addingTimeInterval(lifetime.seconds)
         return try await pool.withBlockingConnection { conn in
             try conn.transaction { conn in
                 let rows: [PostgresRow]
@@ -116,6 +127,7 @@ public struct EnrolmentStore: Sendable {
                         enrolled_at = EXCLUDED.enrolled_at, failed_attempts = 0, locked_until = NULL
                     """, [.text(residentID), .text(passphraseHash), .timestamp(at)])
                 try conn.execute("DELETE FROM broker_sessions WHERE resident_id = $1", [.text(residentID)])
+                metrics.enrolments.increment()
                 return residentID
             }
         }
@@ -134,9 +146,11 @@ public struct EnrolmentStore: Sendable {
         guard let row = rows.first else {
             // Spend about the same time as a real check.
             _ = try? await offloaded { try Argon2id.verify(password: passphrase, hash: Self.dummyHash) }
+            metrics.loginsFailed.increment()
             throw Self.invalidCredentials
         }
         if let lockedUntil = try row.decode(Date?.self, at: 1), lockedUntil > at {
+            metrics.loginsLockedOut.increment()
             throw Self.lockedOut(until: lockedUntil, now: at)
         }
         let stored = try row.decode(String.self, at: 0)
@@ -149,13 +163,16 @@ public struct EnrolmentStore: Sendable {
         }
         guard valid else {
             let lockUntil = at.addingTimeInterval(configuration.lockoutDuration.seconds)
-            try await pool.execute(
+            let locked = try await pool.query(
                 """
                 UPDATE broker_accounts SET
                     failed_attempts = CASE WHEN failed_attempts + 1 >= $2 THEN 0 ELSE failed_attempts + 1 END,
                     locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN $3 ELSE locked_until END
                 WHERE resident_id = $1
+                RETURNING locked_until = $3
                 """, [.text(residentID), .int32(Int32(configuration.lockoutAttempts)), .timestamp(lockUntil)])
+            metrics.loginsFailed.increment()
+            if try locked.first?.decode(Bool?.self, at: 0) == true { metrics.lockouts.increment() }
             throw Self.invalidCredentials
         }
         let token = Base64URL.encode(SystemRandom().bytes(32))
@@ -170,6 +187,7 @@ public struct EnrolmentStore: Sendable {
                     [.bytea(SHA256.hash(Array(token.utf8))), .text(residentID), .timestamp(at), .timestamp(expires)])
             }
         }
+        metrics.loginsOK.increment()
         return (token, Session(residentID: residentID, expiresAt: expires))
     }
 

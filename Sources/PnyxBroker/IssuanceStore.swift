@@ -41,6 +41,7 @@ public struct IssuanceStore: Sendable {
     let keys: PollKeyStore
     let register: IssuanceRegister
     let pseudonyms: Pseudonyms
+    let metrics: BrokerMetrics
     let now: @Sendable () -> Date
 
     public func issue(residentID: String, pollID: PollID, blindedMessage: [UInt8]) async throws -> IssuedBlindSignature {
@@ -75,6 +76,7 @@ public struct IssuanceStore: Sendable {
             return existing
         }
         try await ensureRegistered(residentID: residentID, pollID: pollID)
+        metrics.credentialsIssued.increment()
         return IssuedBlindSignature(pollID: pollID, attributeClass: cls, keyID: entry.keyID, blindSignature: signature, isRetry: false)
     }
 
@@ -110,9 +112,11 @@ public struct IssuanceStore: Sendable {
             [.bytea(pollID.bytes), .text(residentID)])
         guard let row = rows.first else { return nil }
         guard ConstantTime.equals(try row.decode([UInt8].self, at: 0), blindedHash) else {
+            metrics.alreadyIssued.increment()
             throw BrokerError(.alreadyIssued, "a credential was already issued to you for this poll (for another blinded message)")
         }
         try await ensureRegistered(residentID: residentID, pollID: pollID)
+        metrics.credentialRetries.increment()
         return IssuedBlindSignature(pollID: pollID, attributeClass: cls, keyID: keyID,
                                     blindSignature: try row.decode([UInt8].self, at: 1), isRetry: true)
     }

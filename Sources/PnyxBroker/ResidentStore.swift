@@ -20,8 +20,12 @@ public struct ImportSummary: Sendable, Hashable, Codable {
 /// The residents register and the area hierarchy in the broker database.
 public struct ResidentStore: Sendable {
     let pool: PostgresPool
+    let metrics: BrokerMetrics?
 
-    public init(pool: PostgresPool) { self.pool = pool }
+    public init(pool: PostgresPool, metrics: BrokerMetrics? = nil) {
+        self.pool = pool
+        self.metrics = metrics
+    }
 
     /// Imports a complete register: `areasCSV` (optional: the stored hierarchy is used when
     /// nil) and `residentsCSV` (every current resident). Everything is validated first
@@ -37,7 +41,7 @@ public struct ResidentStore: Sendable {
         let residents = try RegisterCSV.parseResidents(residentsCSV, hierarchy: AreaHierarchy(areas))
         let copyData = Self.copyText(residents)
         let replaceAreas = areasCSV != nil
-        return try await pool.withBlockingConnection { conn in
+        let summary = try await pool.withBlockingConnection { conn in
             try conn.transaction { conn in
                 // One import at a time.
                 _ = try conn.execute("LOCK TABLE broker_residents IN SHARE ROW EXCLUSIVE MODE")
@@ -94,6 +98,8 @@ public struct ResidentStore: Sendable {
                 return ImportSummary(areas: areaCount, added: added, updated: updated, deactivated: deactivated, active: active)
             }
         }
+        metrics?.imports.increment()
+        return summary
     }
 
     /// The stored area hierarchy.

@@ -3,7 +3,7 @@ public import Hummingbird
 public import Logging
 import PnyxCore
 import PnyxCrypto
-import PnyxHTTP
+public import PnyxHTTP
 import PnyxLogStore
 import PnyxPostgres
 import PnyxTransparency
@@ -58,14 +58,18 @@ public func buildServiceApplication(service: PetitionService) -> some Applicatio
         logger: service.logger)
 }
 
-/// The router alone.
-public func buildServiceRouter(service: PetitionService) -> Router<BasicRequestContext> {
+/// The router alone. `metrics` is served at `GET /metrics` (Prometheus text format) with
+/// the HTTP request counters; pass one registry to add counters of your own.
+public func buildServiceRouter(
+    service: PetitionService, metrics: MetricsRegistry = MetricsRegistry()
+) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: APIErrorMiddleware(mappers: [serviceErrorMapper]))
     let routes = ServiceRoutes(service: service)
     let v1 = router.group("v1")
     routes.addPollRoutes(to: v1)
     routes.addEntryRoutes(to: v1)
+    router.addMetrics(registry: metrics)
     routes.addProofRoutes(to: v1)
     routes.addTallyRoutes(to: v1)
     routes.addLogRoutes(to: v1)
