@@ -258,6 +258,7 @@ extension AgeBand {
     /// The oldest age in the band, nil for the open-ended one.
     var oldestAge: Int? {
         switch self {
+        case .from16to17: 17
         case .from18to24: 24
         case .from25to34: 34
         case .from35to49: 49

@@ -7,7 +7,7 @@ public import PnyxCore
 ///    is empty) whose age in full years at the reference date is at least the minimum age.
 /// 2. **Initial class**: `area` = the resident's district walked up to the disclosed area
 ///    level (absent when the level is `none`); `age` = the age band at the reference date
-///    when age bands are disclosed (absent under 18: the bands start at 18).
+///    when age bands are disclosed (`16-17` is the youngest band: polls admit from 16 at most).
 /// 3. **Merging**, repeated until every class other than `*` has at least k members: every
 ///    member of a class with fewer than k members moves one rung up its ladder —
 ///    (a) its area one level up (district → commune → agglomeration → département), keeping

@@ -71,18 +71,21 @@ public struct CivilDate: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 }
 
-/// The fixed age bands an entry may disclose.
+/// The fixed age bands an entry may disclose. `16-17` exists because polls may admit
+/// residents from 16 (the lowest minimum age a poll may set).
 public enum AgeBand: String, CaseIterable, Sendable, Hashable, Codable, Comparable {
+    case from16to17 = "16-17"
     case from18to24 = "18-24"
     case from25to34 = "25-34"
     case from35to49 = "35-49"
     case from50to64 = "50-64"
     case from65 = "65+"
 
-    /// The band of an age in years; `nil` under 18.
+    /// The band of an age in years; `nil` under 16.
     public init?(age: Int) {
         switch age {
-        case ..<18: return nil
+        case ..<16: return nil
+        case 16...17: self = .from16to17
         case 18...24: self = .from18to24
         case 25...34: self = .from25to34
         case 35...49: self = .from35to49
@@ -91,7 +94,7 @@ public enum AgeBand: String, CaseIterable, Sendable, Hashable, Codable, Comparab
         }
     }
 
-    /// The band of someone born on `birth`, at `reference`; `nil` under 18.
+    /// The band of someone born on `birth`, at `reference`; `nil` under 16.
     public init?(bornOn birth: CivilDate, at reference: CivilDate) {
         self.init(age: reference.age(bornOn: birth))
     }
@@ -99,6 +102,7 @@ public enum AgeBand: String, CaseIterable, Sendable, Hashable, Codable, Comparab
     /// The youngest age in the band.
     public var minimumAge: Int {
         switch self {
+        case .from16to17: 16
         case .from18to24: 18
         case .from25to34: 25
         case .from35to49: 35

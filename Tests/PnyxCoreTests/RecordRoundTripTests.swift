@@ -89,7 +89,9 @@ struct RecordRoundTripTests {
 
     @Test func ageBands() {
         let reference = CivilDate("2024-06-15")!
-        #expect(AgeBand(bornOn: CivilDate("2006-06-16")!, at: reference) == nil)  // 17
+        #expect(AgeBand(bornOn: CivilDate("2008-06-16")!, at: reference) == nil)  // 15
+        #expect(AgeBand(bornOn: CivilDate("2008-06-15")!, at: reference) == .from16to17)  // 16 that day
+        #expect(AgeBand(bornOn: CivilDate("2006-06-16")!, at: reference) == .from16to17)  // 17
         #expect(AgeBand(bornOn: CivilDate("2006-06-15")!, at: reference) == .from18to24)
         #expect(AgeBand(bornOn: CivilDate("1989-06-15")!, at: reference) == .from35to49)
         #expect(AgeBand(bornOn: CivilDate("1959-06-16")!, at: reference) == .from50to64)
