@@ -76,7 +76,9 @@ public final class Broker: Sendable {
 
     /// Attests the resident's partial name "Given F." for `oneTimeKey` in a poll that allows
     /// partial names (`issuance.names_not_allowed`), for an eligible resident
-    /// (`issuance.ineligible`) while the poll is not closed (`poll.closed`).
+    /// (`issuance.ineligible`) while the poll is not closed (`poll.closed`). Once per resident
+    /// and poll: a retry with the same key gets the same attestation (Ed25519 is
+    /// deterministic), another key is `issuance.name_already_attested`.
     public func attestName(residentID: String, pollID: PollID, oneTimeKey: Ed25519.PublicKey) async throws
         -> (attestation: NameAttestation, signature: [UInt8])
     {
@@ -92,6 +94,19 @@ public final class Broker: Sendable {
         let attestation = NameAttestation(pollID: pollID, oneTimeKey: oneTimeKey, partialName: resident.partialName)
         guard NameAttestation.isWellFormed(attestation.partialName) else {
             throw BrokerError(.namesNotAllowed, "your registered name cannot be shown as \"Given F.\"")
+        }
+        let tag = pseudonyms.keyTag(pollID: pollID, oneTimeKey: oneTimeKey.rawRepresentation)
+        // Insert, or read the tag stored by an earlier attestation (the no-op update returns it).
+        let stored = try await pool.query(
+            """
+            INSERT INTO broker_name_attestations (poll_id, resident_id, key_tag, attested_at) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (poll_id, resident_id) DO UPDATE SET poll_id = broker_name_attestations.poll_id
+            RETURNING key_tag
+            """, [.bytea(pollID.bytes), .text(residentID), .bytea(tag), .timestamp(now())]
+        ).scalar([UInt8].self)
+        guard ConstantTime.equals(stored, tag) else {
+            throw BrokerError(.nameAlreadyAttested,
+                "your name was already attested for this poll, for another one-time key; use the entry key you used then")
         }
         return (attestation, attestation.sign(with: configuration.signer.privateKey))
     }

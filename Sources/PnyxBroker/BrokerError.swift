@@ -64,6 +64,8 @@ public struct BrokerError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let wrongSize = Code(rawValue: "issuance.wrong_size")
         /// The poll does not allow partial names.
         public static let namesNotAllowed = Code(rawValue: "issuance.names_not_allowed")
+        /// The resident's name was already attested for this poll, for another one-time key.
+        public static let nameAlreadyAttested = Code(rawValue: "issuance.name_already_attested")
 
         // MARK: Register (issuance log)
         /// The issuance register of the poll has no checkpoint yet.
@@ -96,7 +98,7 @@ extension BrokerError: APIErrorConvertible {
         case .registerBadRow, .registerBadFile, .weakPassphrase, .wrongSize, .pollInvalid: .unprocessableContent
         case .adminRequired, .invalidCredentials, .sessionRequired, .sessionExpired, .invalidCode: .unauthorized
         case .lockedOut, .rateLimited: .tooManyRequests
-        case .codeUsed, .pollConflict, .pollAlreadyOpen, .alreadyIssued: .conflict
+        case .codeUsed, .pollConflict, .pollAlreadyOpen, .alreadyIssued, .nameAlreadyAttested: .conflict
         case .unknownResident, .ineligible, .namesNotAllowed, .pollUntrusted: .forbidden
         case .pollUnknown, .noCheckpoint: .notFound
         case .pollClosed: .gone

@@ -13,7 +13,7 @@ public enum BrokerSchema {
     public static let tables = [
         "broker_areas", "broker_residents", "broker_imports", "broker_enrolment_codes", "broker_accounts",
         "broker_sessions", "broker_polls", "broker_poll_keys", "broker_poll_members", "broker_issuances",
-        "broker_secrets",
+        "broker_secrets", "broker_name_attestations",
     ]
 
     /// The migrations, applied in one transaction under the migration advisory lock.
@@ -103,6 +103,18 @@ public enum BrokerSchema {
             CREATE TABLE broker_secrets (
                 name  text  PRIMARY KEY,
                 value bytea NOT NULL
+            );
+            """),
+        // One name attestation per (poll, resident). `key_tag` is HMAC-SHA-256 under the
+        // pseudonym secret of the one-time key, so that a retry with the same key gets the
+        // same attestation back; the key itself is never stored.
+        Migration(version: 2, name: "create_broker_name_attestations", sql: """
+            CREATE TABLE broker_name_attestations (
+                poll_id     bytea       NOT NULL REFERENCES broker_polls (poll_id),
+                resident_id text        NOT NULL,
+                key_tag     bytea       NOT NULL CHECK (length(key_tag) = 32),
+                attested_at timestamptz NOT NULL,
+                PRIMARY KEY (poll_id, resident_id)
             );
             """),
     ])

@@ -22,4 +22,10 @@ struct Pseudonyms: Sendable {
     func pseudonym(pollID: PollID, residentID: String) -> [UInt8] {
         HMACSHA256.authenticate(Array("pnyx/pseudonym/v1".utf8) + pollID.bytes + Array(residentID.utf8), key: secret)
     }
+
+    /// `HMAC-SHA-256(secret, "pnyx/name-key/v1" ‖ pollID[16] ‖ oneTimeKey[32])`: recognises a
+    /// retried name attestation without storing the one-time key.
+    func keyTag(pollID: PollID, oneTimeKey: [UInt8]) -> [UInt8] {
+        HMACSHA256.authenticate(Array("pnyx/name-key/v1".utf8) + pollID.bytes + oneTimeKey, key: secret)
+    }
 }

@@ -79,13 +79,13 @@ struct BrokerHarness {
     /// A service-signed poll definition opening in an hour.
     func definition(
         scope: Set<AreaCode> = [], minimumAge: UInt8 = 18, level: AreaLevel = .commune, ageBands: Bool = true,
-        names: Bool = false, closesIn: TimeInterval = 7200
+        names: Bool = false, closesIn: TimeInterval = 7200, referenceDate: CivilDate = CivilDate("2025-01-01")!
     ) throws -> SignedPollDefinition {
         let now = Int64(clock.now.timeIntervalSince1970)
         let definition = PollDefinition(
             pollID: .random(), kind: .petition, title: "Plus d'arbres", text: "Plantons des arbres.",
             opensAt: now + 3600, closesAt: now + Int64(closesIn),
-            eligibility: Eligibility(areaScope: scope, minimumAge: minimumAge, referenceDate: CivilDate("2025-01-01")!),
+            eligibility: Eligibility(areaScope: scope, minimumAge: minimumAge, referenceDate: referenceDate),
             disclosure: Disclosure(areaLevel: level, ageBands: ageBands), allowPartialNames: names,
             serviceKey: Self.serviceKey.publicKey, brokerKey: broker.publicKey)
         return try SignedPollDefinition(signing: definition, with: Self.serviceKey)
