@@ -27,7 +27,8 @@ public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             record(request, context: context, status: response.status, since: start)
             return response
         } catch {
-            let status = (error as? any HTTPResponseError)?.status ?? .internalServerError
+            // Normally the error middleware inside has answered already; if not, its mapping.
+            let status = (error as? any HTTPResponseError)?.status ?? APIError.from(error).status
             record(request, context: context, status: status, since: start)
             throw error
         }

@@ -64,12 +64,12 @@ public func buildServiceRouter(
     service: PetitionService, metrics: MetricsRegistry = MetricsRegistry()
 ) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
+    router.addMetrics(registry: metrics)
     router.add(middleware: APIErrorMiddleware(mappers: [serviceErrorMapper]))
     let routes = ServiceRoutes(service: service)
     let v1 = router.group("v1")
     routes.addPollRoutes(to: v1)
     routes.addEntryRoutes(to: v1)
-    router.addMetrics(registry: metrics)
     routes.addProofRoutes(to: v1)
     routes.addTallyRoutes(to: v1)
     routes.addLogRoutes(to: v1)
