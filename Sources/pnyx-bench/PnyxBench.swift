@@ -20,6 +20,7 @@ struct PnyxBench: ParsableCommand {
         var report = BenchReport()
         if wanted("crypto") { print("crypto:"); try CryptoBenchmarks.run(&report); try SodiumBenchmarks.run(&report) }
         if wanted("merkle") { print("merkle:"); try MerkleBenchmarks.run(&report) }
+        if wanted("broker") { print("broker:"); try BrokerBenchmarks.run(&report) }
         if wanted("log") { print("log:"); try LogBenchmarks.run(&report) }
         print()
         print(report.table())

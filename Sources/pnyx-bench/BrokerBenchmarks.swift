@@ -1,0 +1,349 @@
+import COpenSSL
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import PnyxBroker
+import PnyxCore
+import PnyxCrypto
+import PnyxPostgres
+
+/// Identity broker benchmark, against a private durable PostgreSQL cluster (fsync and
+/// synchronous_commit on) and the real broker over HTTP on loopback:
+///
+/// - `broker.issue_ratio`: credentials issued per second over HTTP ÷ the raw RSA-2048
+///   private-key operation rate (OpenSSL `EVP_PKEY_decrypt`, no padding, one context per
+///   thread) on the same cores, in the same run. Bar ≥ 0.5.
+///
+/// Before timing: the demo municipality (10 000 residents) is imported, a poll with one
+/// class is registered, `residents` residents enrol and log in, and each gets a blinded
+/// credential message made client-side. Timed: `POST /v1/polls/{poll}/credential` for every
+/// one of them from `connections` keep-alive connections, each sending its next request when
+/// the previous answer arrived (closed loop). Every answer must be 200 with a new blind
+/// signature. The raw rate is measured on as many threads as cores, just before and just
+/// after the HTTP run; the ratio uses their mean.
+enum BrokerBenchmarks {
+    /// Residents timed (`PNYX_BENCH_BROKER_RESIDENTS` overrides, for a smoke run).
+    static let residents = ProcessInfo.processInfo.environment["PNYX_BENCH_BROKER_RESIDENTS"].flatMap(Int.init) ?? 4_000
+    static let warmUp = min(200, residents)
+    static let connections = 64
+
+    static func run(_ report: inout BenchReport) throws {
+        let figures = try LogBenchmarks.blocking { try await measure() }
+        for (key, value, unit) in figures.context { report.record(key, value, unit: unit) }
+        report.record("broker.issue_ratio", figures.ratio, unit: "ratio", atLeast: 0.5)
+    }
+
+    struct Figures: Sendable {
+        var context: [(String, Double, String)] = []
+        var ratio = 0.0
+    }
+
+    static func measure() async throws -> Figures {
+        let cluster = try await startCluster()
+        defer { try? cluster.stop() }
+        var logger = Logger(label: "pnyx.bench.broker")
+        logger.logLevel = .error
+        let serviceKey = Ed25519.PrivateKey()
+        var configuration = BrokerConfiguration(
+            adminToken: "bench-admin-token-0123456789", signer: try BrokerSigner.generate(),
+            trustedServiceKeys: [serviceKey.publicKey], databaseURL: cluster.url)
+        configuration.argon2 = .unsafeTestOnly  // logins are prepared, not timed
+        configuration.ratePerSecond = 1_000_000
+        configuration.rateBurst = 1_000_000
+        configuration.databasePoolSize = 16
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        let broker = try await Broker.start(configuration: configuration, logger: logger)
+
+        // Register, poll, sessions and blinded messages, untimed.
+        let demo = DemoMunicipality()
+        _ = try await broker.residents.importRegister(areasCSV: demo.areasCSV, residentsCSV: demo.residentsCSV)
+        let now = Int64(Date().timeIntervalSince1970)
+        let definition = PollDefinition(
+            pollID: .random(), kind: .petition, title: "Benchmark", text: "Issuance benchmark.",
+            opensAt: now + 3600, closesAt: now + 86_400,
+            eligibility: Eligibility(areaScope: [], minimumAge: 18, referenceDate: DemoMunicipality.referenceDate),
+            disclosure: Disclosure(areaLevel: .none, ageBands: false), allowPartialNames: false,
+            serviceKey: serviceKey.publicKey, brokerKey: broker.publicKey)
+        let set = try await broker.polls.register(try SignedPollDefinition(signing: definition, with: serviceKey))
+        let pollID = definition.pollID
+        let members = try await broker.pool.query(
+            "SELECT resident_id FROM broker_poll_members WHERE poll_id = $1 ORDER BY resident_id LIMIT $2",
+            [.bytea(pollID.bytes), .int64(Int64(residents + warmUp))]
+        ).map { try $0.decode(String.self, at: 0) }
+        precondition(members.count == residents + warmUp, "not enough eligible demo residents")
+        let codes = try await broker.enrolment.issueCodes(residentIDs: members)
+        var requests: [IssueLoad.Request] = []
+        let prepareStart = DispatchTime.now().uptimeNanoseconds
+        for code in codes {
+            _ = try await broker.enrolment.enrol(code: code.code, passphrase: "benchmark passphrase")
+            let token = try await broker.enrolment.login(residentID: code.residentID, passphrase: "benchmark passphrase").token
+            let message = CredentialMessage(pollID: pollID, attributeClass: .anonymous, oneTimeKey: Ed25519.PrivateKey().publicKey)
+            let blinded = try CredentialRequest(message: message, directory: set.directory.directory).blindedMessage
+            let body = Array(#"{"blindedMessage":"\#(Base64.encode(blinded))"}"#.utf8)
+            requests.append(IssueLoad.request(path: "/v1/polls/\(pollID.hex)/credential", token: token, body: body))
+        }
+        print(String(format: "  (prepared %d sessions and blinded messages in %.1f s)", requests.count,
+                     Double(DispatchTime.now().uptimeNanoseconds - prepareStart) / 1e9))
+
+        // The raw private-key operation on the poll's own key.
+        let privateKeyDER = try await broker.pool.query(
+            "SELECT private_key FROM broker_poll_keys WHERE poll_id = $1", [.bytea(pollID.bytes)]
+        ).scalar([UInt8].self)
+        let threads = ProcessInfo.processInfo.activeProcessorCount
+        let raw = RawPrivateOperation(pkcs8: privateKeyDER, threads: threads)
+        let input = Array(repeating: UInt8(1), count: 256)  // below any 2048-bit modulus
+        let rawBefore = rawRate(raw, input: input, threads: threads)
+
+        // The real broker on loopback.
+        let port = PortBox()
+        let app = Application(
+            router: buildBrokerRouter(broker: broker),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "pnyx-broker"),
+            onServerRunning: { channel in port.set(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        var figures = Figures()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            let serverPort = try await port.wait()
+            let load = IssueLoad(host: "127.0.0.1", port: serverPort)
+            // Warm-up on residents not counted.
+            let warm = try await load.run(Array(requests.prefix(warmUp)), connections: min(connections, warmUp))
+            precondition(warm.ok == warmUp, "warm-up failed: \(warm.failures.prefix(3))")
+            let timed = Array(requests.dropFirst(warmUp))
+            let result = try await load.run(timed, connections: connections)
+            guard result.ok == timed.count else {
+                throw BenchError("\(timed.count - result.ok) credential requests failed: \(result.failures.prefix(3))")
+            }
+            let rawAfter = rawRate(raw, input: input, threads: threads)
+            let rawMean = (rawBefore + rawAfter) / 2
+            let issued = Double(result.ok) / result.seconds
+            figures.context = [
+                ("broker.issue_per_s", issued, "issued/s"),
+                ("broker.issue_p50_ms", result.percentileMs(0.5), "ms"),
+                ("broker.issue_p99_ms", result.percentileMs(0.99), "ms"),
+                ("broker.raw_private_op_per_s", rawMean, "ops/s"),
+            ]
+            figures.ratio = issued / rawMean
+            print("  (\(result.ok) credentials over \(connections) connections in \(String(format: "%.2f", result.seconds)) s; "
+                  + "raw private op \(Int(rawBefore)) before, \(Int(rawAfter)) after, on \(threads) threads)")
+            group.cancelAll()
+        }
+        let rows = try await broker.pool.query("SELECT count(*) FROM broker_issuances").scalar(Int.self)
+        precondition(rows == requests.count, "issuance rows \(rows) ≠ \(requests.count)")
+        await broker.shutdown()
+        return figures
+    }
+
+    /// A private, durable cluster (fsync and synchronous_commit on) in a temporary folder,
+    /// stopped and removed at exit.
+    static func startCluster() async throws -> PrivateCluster {
+        var template = Array("/tmp/pnyx-bench-broker-pg-XXXXXX".utf8CString)
+        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+            throw PostgresError(.clusterFailed, "mkdtemp failed")
+        }
+        let directory = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        return try await PrivateCluster.start(PrivateCluster.Options(
+            directory: directory, database: "bench", durable: true,
+            settings: ["shared_buffers": "256MB", "max_wal_size": "4GB", "checkpoint_timeout": "30min"],
+            stopAtExit: true, removeDirectoryOnStop: true))
+    }
+
+    /// Median of 5 half-second slices of the raw private-key operation on `threads` threads.
+    static func rawRate(_ raw: RawPrivateOperation, input: [UInt8], threads: Int) -> Double {
+        let rates = (0..<5).map { _ in Measure.opsPerSecond(seconds: 0.5, threads: threads) { raw.run(thread: $0, input: input) } }
+        return CryptoBenchmarks.median(rates)
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The port the server bound, once it is known.
+final class PortBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var port: Int?
+
+    func set(_ value: Int) { lock.withLock { port = value } }
+
+    func wait() async throws -> Int {
+        for _ in 0..<6000 {
+            if let port = lock.withLock({ port }), port > 0 { return port }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw BenchError("the broker did not start listening")
+    }
+}
+
+/// The raw RSA private-key operation (`EVP_PKEY_decrypt` with `RSA_NO_PADDING`), one
+/// context and output buffer per thread.
+final class RawPrivateOperation: @unchecked Sendable {
+    let key: OpaquePointer
+    var contexts: [OpaquePointer] = []
+    var outputs: [UnsafeMutableBufferPointer<UInt8>] = []
+
+    init(pkcs8: [UInt8], threads: Int) {
+        key = pkcs8.withUnsafeBufferPointer { buffer in
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            return d2i_AutoPrivateKey(nil, &cursor, buffer.count)!
+        }
+        for _ in 0..<threads {
+            let context = EVP_PKEY_CTX_new_from_pkey(nil, key, nil)!
+            precondition(EVP_PKEY_decrypt_init(context) == 1 && EVP_PKEY_CTX_set_rsa_padding(context, RSA_NO_PADDING) == 1)
+            contexts.append(context)
+            let output = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 512)
+            output.initialize(repeating: 0)
+            outputs.append(output)
+        }
+    }
+
+    deinit {
+        contexts.forEach { EVP_PKEY_CTX_free($0) }
+        outputs.forEach { $0.deallocate() }
+        EVP_PKEY_free(key)
+    }
+
+    func run(thread: Int, input: [UInt8]) {
+        var length = outputs[thread].count
+        let status = input.withUnsafeBufferPointer {
+            EVP_PKEY_decrypt(contexts[thread], outputs[thread].baseAddress, &length, $0.baseAddress, $0.count)
+        }
+        precondition(status == 1 && length == 256)
+    }
+}
+
+/// A closed-loop HTTP/1.1 load: `connections` keep-alive connections, each sending its share
+/// of the pre-encoded requests one after the other.
+struct IssueLoad: Sendable {
+    let host: String
+    let port: Int
+
+    struct Result: Sendable {
+        var ok = 0
+        var failures: [String] = []
+        var seconds = 0.0
+        var latenciesNs: [UInt64] = []
+
+        func percentileMs(_ q: Double) -> Double {
+            let sorted = latenciesNs.sorted()
+            guard !sorted.isEmpty else { return 0 }
+            return Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]) / 1e6
+        }
+    }
+
+    /// One prepared request.
+    struct Request: Sendable {
+        var head: HTTPRequestHead
+        var body: ByteBuffer
+    }
+
+    /// A POST with a JSON body and a bearer token.
+    static func request(path: String, token: String, body: [UInt8]) -> Request {
+        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path)
+        head.headers.add(name: "Host", value: "127.0.0.1")
+        head.headers.add(name: "Content-Type", value: "application/json")
+        head.headers.add(name: "Authorization", value: "Bearer \(token)")
+        head.headers.add(name: "Content-Length", value: String(body.count))
+        return Request(head: head, body: ByteBuffer(bytes: body))
+    }
+
+    func run(_ requests: [Request], connections: Int) async throws -> Result {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let shares = (0..<connections).map { c in Array(stride(from: c, to: requests.count, by: connections).map { requests[$0] }) }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let results = try await withThrowingTaskGroup(of: Result.self) { tasks in
+            for share in shares where !share.isEmpty {
+                tasks.addTask {
+                    let loop = group.next()
+                    let done = loop.makePromise(of: Result.self)
+                    let channel = try await ClientBootstrap(group: loop)
+                        .channelOption(ChannelOptions.socket(SocketOptionLevel(IPPROTO_TCP), TCP_NODELAY), value: 1)
+                        .channelInitializer { channel in
+                            channel.eventLoop.makeCompletedFuture {
+                                try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                                try channel.pipeline.syncOperations.addHandler(ClosedLoopHandler(requests: share, done: done))
+                            }
+                        }
+                        .connect(host: host, port: port).get()
+                    let result = try await done.futureResult.get()
+                    try? await channel.close()
+                    return result
+                }
+            }
+            var total = Result()
+            for try await result in tasks {
+                total.ok += result.ok
+                total.failures += result.failures
+                total.latenciesNs += result.latenciesNs
+            }
+            return total
+        }
+        var total = results
+        total.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return total
+    }
+}
+
+/// Sends request i+1 when the answer to request i has arrived; counts 200s.
+private final class ClosedLoopHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    let requests: [IssueLoad.Request]
+    let done: EventLoopPromise<IssueLoad.Result>
+    var index = 0
+    var status: HTTPResponseStatus = .ok
+    var body = ByteBuffer()
+    var sentAt: UInt64 = 0
+    var result = IssueLoad.Result()
+
+    init(requests: [IssueLoad.Request], done: EventLoopPromise<IssueLoad.Result>) {
+        self.requests = requests
+        self.done = done
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        send(context)
+        context.fireChannelActive()
+    }
+
+    func send(_ context: ChannelHandlerContext) {
+        sentAt = DispatchTime.now().uptimeNanoseconds
+        context.write(wrapOutboundOut(.head(requests[index].head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(requests[index].body))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            status = head.status
+            body.clear()
+        case .body(var part):
+            if status != .ok { body.writeBuffer(&part) }
+        case .end:
+            result.latenciesNs.append(DispatchTime.now().uptimeNanoseconds - sentAt)
+            if status == .ok {
+                result.ok += 1
+            } else {
+                result.failures.append("\(status.code) \(body.readString(length: body.readableBytes) ?? "")")
+            }
+            index += 1
+            if index < requests.count { send(context) } else { done.succeed(result) }
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        done.fail(error)
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        done.fail(BenchError("connection closed after \(index) of \(requests.count) requests"))
+    }
+}
