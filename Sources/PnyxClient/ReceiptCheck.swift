@@ -1,0 +1,174 @@
+public import Foundation
+public import PnyxCore
+import PnyxCrypto
+public import PnyxTransparency
+
+/// Checking receipts locally with PnyxTransparency: the checkpoint's signature by the
+/// service's key, the receipt's own inclusion proof, then against the latest signed
+/// checkpoint a fresh inclusion proof (same entry hash at the same position) and a
+/// consistency proof from the receipt's checkpoint (and from the largest checkpoint the
+/// wallet saw before): the log only grew, nothing was rewritten.
+public enum ReceiptCheck {
+    /// Opens a signed checkpoint: signed by `verifierKey`, whose key is `serviceKey`
+    /// (base64), for `origin` (`receipt.bad_checkpoint` otherwise).
+    public static func open(_ note: String, verifierKey: String, serviceKey: String, origin: String) throws(ClientError) -> Checkpoint {
+        let checkpoint: Checkpoint
+        do {
+            let verifier = try NoteVerifier(verifierKey: verifierKey)
+            guard Base64.encode(verifier.publicKey.rawRepresentation) == serviceKey else {
+                throw ClientError(.receiptBadCheckpoint, "the service's checkpoint key is not the key that signed the poll")
+            }
+            checkpoint = try Checkpoint(note: try NoteVerifierSet([verifier]).open(note))
+        } catch let error as ClientError { throw error } catch {
+            throw ClientError(.receiptBadCheckpoint, "the checkpoint is not signed by the service's key: \(error)")
+        }
+        guard checkpoint.origin == origin else {
+            throw ClientError(.receiptBadCheckpoint, "the checkpoint is for log \(checkpoint.origin), not \(origin)")
+        }
+        return checkpoint
+    }
+
+    /// Verifies a receipt on its own: signed checkpoint, inclusion proof to its root.
+    public static func verify(_ receipt: Receipt, verifierKey: String, serviceKey: String, origin: String) throws(ClientError) -> Checkpoint {
+        let checkpoint = try open(receipt.checkpoint, verifierKey: verifierKey, serviceKey: serviceKey, origin: origin)
+        do {
+            try MerkleProofVerification.verifyInclusion(
+                leafHash: try MerkleHash(hex: receipt.entryHash), index: Int64(receipt.position), treeSize: Int64(checkpoint.size),
+                proof: try receipt.inclusionProof.map { try MerkleHash(hex: $0) }, rootHash: try MerkleHash(bytes: checkpoint.rootHash))
+        } catch {
+            throw ClientError(.receiptBadProof, "the receipt's inclusion proof does not lead to its checkpoint's root: \(error)")
+        }
+        return checkpoint
+    }
+
+    /// Verifies a fresh inclusion proof of the receipt's entry in `latest`.
+    public static func verifyInclusion(_ receipt: Receipt, in latest: Checkpoint, answer: ServiceAPI.InclusionProof) throws(ClientError) {
+        guard answer.position == Int64(receipt.position), answer.treeSize == Int64(latest.size) else {
+            throw ClientError(.badResponse, "the service answered a proof for another position or tree size")
+        }
+        guard answer.entryHash == receipt.entryHash else {
+            throw ClientError(.receiptEntryMismatch,
+                              "the log holds entry \(answer.entryHash) at position \(receipt.position), not the receipt's \(receipt.entryHash)")
+        }
+        do {
+            try MerkleProofVerification.verifyInclusion(
+                leafHash: try MerkleHash(hex: receipt.entryHash), index: Int64(receipt.position), treeSize: Int64(latest.size),
+                proof: try answer.proof.map { try MerkleHash(hex: $0) }, rootHash: try MerkleHash(bytes: latest.rootHash))
+        } catch {
+            throw ClientError(.receiptBadProof, "the fresh inclusion proof does not lead to the latest checkpoint's root: \(error)")
+        }
+    }
+
+    /// Verifies that `newer` extends `older`.
+    public static func verifyConsistency(from older: Checkpoint, to newer: Checkpoint, answer: ServiceAPI.ConsistencyProof) throws(ClientError) {
+        guard older.size <= newer.size else {
+            throw ClientError(.receiptInconsistent, "the latest checkpoint (\(newer.size) entries) is smaller than one seen before (\(older.size))")
+        }
+        guard answer.oldSize == Int64(older.size), answer.newSize == Int64(newer.size) else {
+            throw ClientError(.badResponse, "the service answered a consistency proof between other sizes")
+        }
+        do {
+            try MerkleProofVerification.verifyConsistency(
+                oldSize: Int64(older.size), newSize: Int64(newer.size), oldRoot: try MerkleHash(bytes: older.rootHash),
+                newRoot: try MerkleHash(bytes: newer.rootHash), proof: try answer.proof.map { try MerkleHash(hex: $0) })
+        } catch {
+            throw ClientError(.receiptInconsistent,
+                              "the log of \(newer.size) entries does not extend the checkpoint of \(older.size): \(error)")
+        }
+    }
+}
+
+extension WalletClient {
+    /// One receipt's check.
+    public struct CheckResult: Codable, Sendable {
+        public let pollID: PollID
+        public let title: String
+        public let kind: String
+        public let position: UInt64
+        /// The receipt's checkpoint size.
+        public let receiptSize: UInt64
+        /// The latest checkpoint's size it was checked against (0 when it could not be fetched).
+        public let latestSize: UInt64
+        /// Nil when everything verified.
+        public let failure: ClientError?
+
+        public var ok: Bool { failure == nil }
+    }
+
+    /// Checks every receipt (of `poll`, or all) against each poll's latest signed checkpoint;
+    /// the wallet remembers the largest verified checkpoint per poll. Answers one result per
+    /// receipt; a transport failure (unreachable service) is thrown.
+    public func check(poll: PollID? = nil) async throws(ClientError) -> [CheckResult] {
+        try await file.locked { () async throws(ClientError) in try await checkLocked(poll: poll) }
+    }
+
+    private func checkLocked(poll: PollID?) async throws(ClientError) -> [CheckResult] {
+        var wallet = try file.load()
+        if let poll, wallet.record(poll)?.receipts.isEmpty ?? true {
+            throw ClientError(.walletNoCredential, "this wallet holds no receipt for poll \(poll)")
+        }
+        var results: [CheckResult] = []
+        for (hex, record) in wallet.polls.sorted(by: { $0.key < $1.key }) where !record.receipts.isEmpty {
+            guard let id = try? PollID(hex: hex), poll == nil || poll == id else { continue }
+            let service = try ServiceAPI(url: record.service, timeout: timeout)
+            let info = try await service.info()
+            let serviceKey = record.serviceKey ?? info.publicKey
+            let origin = info.originPrefix + hex
+            // The latest checkpoint, and that it extends the largest one seen before.
+            let latest: Checkpoint
+            let latestNote: String
+            do throws(ClientError) {
+                latestNote = try await service.latestCheckpoint(id)
+                latest = try ReceiptCheck.open(latestNote, verifierKey: info.verifierKey, serviceKey: serviceKey, origin: origin)
+                if let seenNote = record.latestCheckpoint {
+                    let seen = try ReceiptCheck.open(seenNote, verifierKey: info.verifierKey, serviceKey: serviceKey, origin: origin)
+                    guard seen.size <= latest.size else {
+                        throw ClientError(.receiptInconsistent,
+                                          "the latest checkpoint (\(latest.size) entries) is smaller than one seen before (\(seen.size))")
+                    }
+                    try ReceiptCheck.verifyConsistency(
+                        from: seen, to: latest, answer: try await service.consistencyProof(id, from: seen.size, to: latest.size))
+                }
+            } catch let error where error.code == ClientError.Code.unreachable.rawValue {
+                throw error
+            } catch {
+                for stored in record.receipts {
+                    results.append(CheckResult(pollID: id, title: record.title, kind: stored.kind, position: stored.receipt.position,
+                                               receiptSize: 0, latestSize: 0, failure: error))
+                }
+                continue
+            }
+            var allOK = true
+            for stored in record.receipts {
+                let receipt = stored.receipt
+                var size: UInt64 = 0
+                do throws(ClientError) {
+                    guard receipt.pollID == id else {
+                        throw ClientError(.receiptBadCheckpoint, "the receipt is for poll \(receipt.pollID), not \(id)")
+                    }
+                    let own = try ReceiptCheck.verify(receipt, verifierKey: info.verifierKey, serviceKey: serviceKey, origin: origin)
+                    size = own.size
+                    try ReceiptCheck.verifyInclusion(
+                        receipt, in: latest, answer: try await service.inclusionProof(id, position: receipt.position, size: latest.size))
+                    try ReceiptCheck.verifyConsistency(
+                        from: own, to: latest, answer: try await service.consistencyProof(id, from: own.size, to: latest.size))
+                    results.append(CheckResult(pollID: id, title: record.title, kind: stored.kind, position: receipt.position,
+                                               receiptSize: size, latestSize: latest.size, failure: nil))
+                } catch let error where error.code == ClientError.Code.unreachable.rawValue {
+                    throw error
+                } catch {
+                    allOK = false
+                    results.append(CheckResult(pollID: id, title: record.title, kind: stored.kind, position: receipt.position,
+                                               receiptSize: size, latestSize: latest.size, failure: error))
+                }
+            }
+            if allOK {
+                var updated = record
+                updated.latestCheckpoint = latestNote
+                wallet.polls[hex] = updated
+            }
+        }
+        try file.save(wallet)
+        return results
+    }
+}
