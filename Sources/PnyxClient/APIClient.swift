@@ -92,7 +92,9 @@ public struct APIClient: Sendable {
     }
 
     private func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws(ClientError) -> T {
-        do { return try JSONDecoder().decode(T.self, from: data) } catch {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601  // as the servers encode dates (PnyxHTTP.JSONResponse)
+        do { return try decoder.decode(T.self, from: data) } catch {
             throw ClientError(.badResponse, "the answer is not a \(T.self): \(error)")
         }
     }
