@@ -158,6 +158,14 @@ let package = Package(
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings),
+        // Real headless Chromium (Debian's chromium and chromium-driver) against live servers on loopback.
+        .testTarget(
+            name: "PnyxWebBrowserTests",
+            dependencies: ["PnyxWeb", "PnyxService", "PnyxBroker", "PnyxCore", "PnyxHTTP", "PnyxPostgres",
+                           "PnyxCrypto", "PnyxTransparency",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings),
         .testTarget(name: "PnyxPostgresTests", dependencies: ["PnyxPostgres"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PnyxLogStoreTests",

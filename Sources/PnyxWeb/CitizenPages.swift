@@ -1,4 +1,5 @@
 import PnyxCore
+import PnyxCrypto
 import PnyxService
 
 /// The pages whose work is done by the browser: take part, check a receipt, issued in my name.
@@ -95,7 +96,8 @@ struct CitizenPages {
                                   maxChoices: $0.maxChoices)
         }
         return layout.render(title: layout.t("take.title", ["title": d.title]), body: body, script: "takepart.js",
-                             data: layout.data(pollID: id, kind: d.kind.name, questions: questions))
+                             data: layout.data(pollID: id, brokerKey: Base64.encode(d.brokerKey.rawRepresentation), kind: d.kind.name,
+                                               questions: questions))
     }
 
     /// `/receipt`: paste or open a receipt, with plain-language steps; the browser checks it.

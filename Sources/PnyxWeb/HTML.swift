@@ -54,6 +54,8 @@ struct PageData: Encodable {
     var errors: [String: String]
     var brokerURL: String
     var pollID: String?
+    /// The poll's broker key (base64 Ed25519): the page checks the key directory's signature with it.
+    var brokerKey: String?
     var kind: String?
     var questions: [QuestionData]?
 
@@ -106,6 +108,9 @@ struct PageLayout {
             <li><a href="\(link("/"))">\(e("nav.polls"))</a></li>
             <li><a href="\(link("/receipt"))">\(e("nav.receipt"))</a></li>
             <li><a href="\(link("/me"))">\(e("nav.me"))</a></li>
+            <li><a href="\(link("/propose"))">\(e("nav.propose"))</a></li>
+            <li><a href="\(link("/audit"))">\(e("nav.audit"))</a></li>
+            <li><a href="\(link("/admin"))">\(e("nav.admin"))</a></li>
             <li><a href="\(HTML.escape(switchPath))" hreflang="\(other.rawValue)" lang="\(other.rawValue)" id="language-switch">\(e("nav.language"))</a></li>
             </ul>
             </nav>
@@ -129,8 +134,8 @@ struct PageLayout {
     }
 
     /// The page data with every string and error sentence of the language.
-    func data(pollID: String? = nil, kind: String? = nil, questions: [PageData.QuestionData]? = nil) -> PageData {
+    func data(pollID: String? = nil, brokerKey: String? = nil, kind: String? = nil, questions: [PageData.QuestionData]? = nil) -> PageData {
         PageData(lang: language.rawValue, strings: language.strings, errors: language.errors, brokerURL: brokerURL,
-                 pollID: pollID, kind: kind, questions: questions)
+                 pollID: pollID, brokerKey: brokerKey, kind: kind, questions: questions)
     }
 }

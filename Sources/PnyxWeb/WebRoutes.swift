@@ -30,6 +30,8 @@ public func buildWebRouter(service: PetitionService, configuration: WebConfigura
 /// - `GET /` the polls, filtered by `area`, `kind` (`petition`, `consultation`) and `status` (`open`, `closed`);
 /// - `GET /p/{poll}` a poll's page; `GET /p/{poll}/take-part` enrol, log in, sign or vote;
 /// - `GET /receipt` check a receipt; `GET /me` credentials issued in my name;
+/// - `GET /propose` propose a petition; `GET /audit` the auditor page; `GET /admin` the
+///   administration page (and `GET /admin/polls.json`, admin token), see `AdminRoutes.swift`;
 /// - `GET /assets/{file}` the stylesheet and the ES modules (no third-party or remote assets).
 ///
 /// Every page takes `?lang=fr|en` (else `Accept-Language`).
@@ -41,6 +43,7 @@ public func addWebRoutes(to router: Router<BasicRequestContext>, service: Petiti
     router.get("receipt") { request, _ in web.html(CitizenPages(layout: web.layout(request)).receipt()) }
     router.get("me") { request, _ in web.html(CitizenPages(layout: web.layout(request)).me()) }
     router.get("assets/:file") { request, context in try web.asset(request, context) }
+    web.addAdminRoutes(to: router)
 }
 
 /// The handlers of the citizen pages.
@@ -60,7 +63,7 @@ struct WebRoutes: Sendable {
     func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status,
                  headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache",
-                           .contentSecurityPolicy: "default-src 'self'; connect-src 'self' \(configuration.brokerURL); img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"],
+                           .contentSecurityPolicy: "default-src 'self'; connect-src 'self' blob: \(configuration.brokerURL); img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"],
                  body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 

@@ -1,8 +1,12 @@
 /// The citizen pages' strings, one table per language (same keys; a test checks they match).
 /// Keys used by the JavaScript are sent to the browser with each page.
 public enum WebStrings {
-    /// English.
-    public static let english: [String: String] = [
+    /// English (the citizen pages' strings and ``AdminStrings``).
+    public static let english: [String: String] = citizenEnglish.merging(AdminStrings.english) { citizen, _ in citizen }
+    /// French (the citizen pages' strings and ``AdminStrings``).
+    public static let french: [String: String] = citizenFrench.merging(AdminStrings.french) { citizen, _ in citizen }
+
+    static let citizenEnglish: [String: String] = [
         "site.name": "Pnyx",
         "site.tagline": "Verifiable petitions and consultations",
         "nav.polls": "Petitions and consultations",
@@ -152,7 +156,7 @@ public enum WebStrings {
     ]
 
     /// French.
-    public static let french: [String: String] = [
+    static let citizenFrench: [String: String] = [
         "site.name": "Pnyx",
         "site.tagline": "Pétitions et consultations vérifiables",
         "nav.polls": "Pétitions et consultations",

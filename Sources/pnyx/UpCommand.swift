@@ -138,6 +138,9 @@ struct UpCommand: AsyncParsableCommand {
             "  identity broker:         \(broker)/v1/broker",
             "  petition (92 of 100 signatures): \(service)/p/\(summary.petition)",
             "  consultation:                    \(service)/p/\(summary.consultation)",
+            "  administration page: \(service)/admin (the admin token below, for the service and the broker)",
+            "  auditor page:        \(service)/audit",
+            "  propose a petition:  \(service)/propose",
             "  admin token:    \(adminToken)",
             "  official token: \(officialToken)",
             "",
@@ -149,7 +152,7 @@ struct UpCommand: AsyncParsableCommand {
         lines += [
             "",
             "Verify it yourself:",
-            "  \(Self.auditorPath) verify --service \(service) --poll \(summary.petition) --broker \(broker)/v1",
+            "  \(Self.auditorPath) verify --service \(service)/v1 --poll \(summary.petition) --broker \(broker)/v1",
             "",
             "Ctrl-C stops the service, the broker and the private PostgreSQL.",
         ]

@@ -21,7 +21,7 @@ struct WebStringTests {
     }
 
     @Test func everyKeyUsedByTheScriptsExists() throws {
-        for name in ["takepart.js", "receipt.js", "me.js", "pnyx.js"] {
+        for name in ["takepart.js", "receipt.js", "me.js", "pnyx.js", "admin.js", "audit.js", "propose.js"] {
             let source = String(decoding: try #require(WebAssets.bytes(name)), as: UTF8.self)
             let regex = try Regex(#"\bt\("([a-z_.0-9]+)""#)
             for match in source.matches(of: regex) {
@@ -32,8 +32,34 @@ struct WebStringTests {
     }
 
     @Test func assetsAreBundled() {
-        for name in ["pnyx.css", "pnyx.js", "encoding.js", "blindrsa.js", "merkle.js", "note.js", "takepart.js", "receipt.js", "me.js"] {
+        for name in ["pnyx.css", "pnyx.js", "encoding.js", "blindrsa.js", "merkle.js", "note.js", "takepart.js", "receipt.js", "me.js",
+                     "admin.js", "audit.js", "propose.js"] {
             #expect(WebAssets.bytes(name) != nil, "missing asset \(name)")
+        }
+    }
+
+    /// Every stable error code declared in the sources (`Code(rawValue: "…")`, `code: "…"`)
+    /// has a sentence in both languages, of its own or of its family (`db.*`).
+    @Test func everyErrorCodeHasASentence() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let regex = try Regex(#"(?:rawValue|code): "([a-z_]+\.[a-z_.]+)""#)
+        var codes: Set<String> = []
+        for folder in ["Sources", "Crypto"] {
+            let enumerator = FileManager.default.enumerator(atPath: root.appendingPathComponent(folder).path)
+            while let path = enumerator?.nextObject() as? String {
+                guard path.hasSuffix(".swift"), !path.contains("PnyxWeb/"), !path.contains("pnyx-bench/") else { continue }
+                let text = (try? String(contentsOf: root.appendingPathComponent(folder).appendingPathComponent(path), encoding: .utf8)) ?? ""
+                for match in text.matches(of: regex) {
+                    if let code = match.output[1].substring { codes.insert(String(code)) }
+                }
+            }
+        }
+        #expect(codes.count > 50, "the scan found only \(codes.count) codes")
+        for table in [WebErrorMessages.english, WebErrorMessages.french] {
+            for code in codes.sorted() {
+                let family = String(code.prefix { $0 != "." }) + ".*"
+                #expect(table[code] != nil || table[family] != nil, "no sentence for \(code)")
+            }
         }
     }
 
@@ -92,6 +118,31 @@ struct WebPageTests {
             #expect(asset == .ok && js.contains("emsaPssEncode"))
             let (noAsset, _) = try await world.get("/assets/..%2FPackage.swift")
             #expect(noAsset == .notFound)
+
+            // Administration, audit and proposal pages: labelled forms, both languages.
+            let (adminStatus, admin) = try await world.get("/admin?lang=en")
+            #expect(adminStatus == .ok && admin.contains("admin.js"))
+            #expect(admin.contains("<label for=\"admin-token\">Service administration token</label>"))
+            #expect(!admin.contains(WebWorld.adminToken))
+            let (_, adminFR) = try await world.get("/admin?lang=fr")
+            #expect(adminFR.contains("File de modération"))
+            let (auditStatus, audit) = try await world.get("/audit?lang=en")
+            #expect(auditStatus == .ok)
+            #expect(audit.contains("data-poll=\"\(petition.id.hex)\""))
+            #expect(audit.contains("/v1/polls/\(petition.id.hex)/log/log.json"))
+            #expect(audit.contains("pnyx-audit verify --service http://"))
+            let (proposeStatus, propose) = try await world.get("/propose?lang=fr")
+            #expect(proposeStatus == .ok && propose.contains("<label for=\"propose-title\">"))
+
+            // The administration's poll list needs an admin token and shows drafts.
+            let draft = try await world.service.createPoll(world.petitionDraft())
+            let (noToken, refusal) = try await world.get("/admin/polls.json")
+            #expect(noToken == .unauthorized && refusal.contains("\"auth.required\""))
+            let (wrongToken, _) = try await world.get("/admin/polls.json", headers: [.authorization: "Bearer nope"])
+            #expect(wrongToken == .unauthorized)
+            let (listed, rows) = try await world.get("/admin/polls.json", headers: [.authorization: "Bearer \(WebWorld.adminToken)"])
+            #expect(listed == .ok)
+            #expect(rows.contains("\"pollID\":\"\(draft.id.hex)\"") && rows.contains("\"status\":\"draft\""))
         }
     }
 }

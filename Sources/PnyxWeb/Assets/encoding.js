@@ -145,3 +145,26 @@ export function nameAttestationBytes(pollIDHex, oneTimeKey, partialName) {
   return new Encoder().domain("pnyx/name-attestation/v1").fixed(fromHex(pollIDHex)).fixed(oneTimeKey)
     .string(partialName).finish();
 }
+
+/** KeyDirectory bytes (`pnyx/key-directory/v1`), what the broker signs, from the directory JSON. */
+export function keyDirectoryBytes(directory) {
+  const enc = new Encoder().domain("pnyx/key-directory/v1").fixed(fromHex(directory.pollID)).i64(directory.issuedAt);
+  enc.u32(directory.entries.length);
+  for (const entry of directory.entries) {
+    writeClass(enc, entry.class);
+    enc.fixed(fromHex(entry.keyID)).bytes(fromBase64(entry.spki)).u64(entry.eligibleCount);
+  }
+  return enc.u32(directory.k).string(directory.variant).finish();
+}
+
+/** Verifies the broker's Ed25519 signature over a signed key directory ({directory, signature})
+ *  for `pollIDHex` with the poll's broker key (base64): answers the directory, or throws an
+ *  error whose code is `directory.invalid` or `directory.invalid_signature`. */
+export async function verifyKeyDirectory(signed, pollIDHex, brokerKeyBase64) {
+  const fail = (code) => Object.assign(new Error(code), { code });
+  if (!signed || !signed.directory || signed.directory.pollID !== pollIDHex) throw fail("directory.invalid");
+  const key = await crypto.subtle.importKey("raw", fromBase64(brokerKeyBase64), { name: "Ed25519" }, false, ["verify"]);
+  const ok = await crypto.subtle.verify({ name: "Ed25519" }, key, fromBase64(signed.signature), keyDirectoryBytes(signed.directory));
+  if (!ok) throw fail("directory.invalid_signature");
+  return signed.directory;
+}

@@ -6,9 +6,11 @@ const utf8 = new TextEncoder();
 
 /** Parses a verifier key `<name>+<key id hex>+<base64(0x01 ‖ public key)>`. */
 export function parseVerifierKey(text) {
-  const parts = text.trim().split("+");
-  if (parts.length !== 3) throw new Error("malformed verifier key");
-  const [name, idHex, keyB64] = parts;
+  // The name and the key id never hold "+", the base64 key may: split at the first two only.
+  const trimmed = text.trim();
+  const first = trimmed.indexOf("+"), second = trimmed.indexOf("+", first + 1);
+  if (first <= 0 || second < 0) throw new Error("malformed verifier key");
+  const [name, idHex, keyB64] = [trimmed.slice(0, first), trimmed.slice(first + 1, second), trimmed.slice(second + 1)];
   const raw = fromBase64(keyB64);
   if (raw.length !== 33 || raw[0] !== 1) throw new Error("not an Ed25519 verifier key");
   return { name, keyID: fromHex(idHex), publicKey: raw.slice(1) };

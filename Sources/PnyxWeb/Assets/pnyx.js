@@ -19,6 +19,7 @@ export class APIFailure extends Error {
 export function explain(error) {
   const code = error && error.code;
   if (code && page.errors[code]) return page.errors[code];
+  if (code && page.errors[code.split(".")[0] + ".*"]) return page.errors[code.split(".")[0] + ".*"];
   if (code) return t("error.generic", { code, reason: error.reason || "" });
   if (error instanceof TypeError) return t("error.network");
   const message = String(error && error.message || error);

@@ -4,7 +4,7 @@
 // message, finalizes the credential, signs the entry and posts it to the service.
 
 import { page, t, api, say, explain, session, pretty, offerDownload } from "./pnyx.js";
-import { toBase64, fromBase64, credentialMessage, entrySignedBytes } from "./encoding.js";
+import { toBase64, fromBase64, credentialMessage, entrySignedBytes, verifyKeyDirectory } from "./encoding.js";
 import * as blindrsa from "./blindrsa.js";
 
 const $ = (id) => document.getElementById(id);
@@ -77,9 +77,10 @@ async function newCredential() {
   const token = session.token;
   if (!token) throw new Error(t("login.needed"));
   say(status, t("step.directory"));
-  const signed = await api("", `/v1/polls/${page.pollID}/directory`);
+  // The broker's signature over the key directory is checked here, before anything is blinded.
+  const directory = await verifyKeyDirectory(await api("", `/v1/polls/${page.pollID}/directory`), page.pollID, page.brokerKey);
   const mine = await api(page.brokerURL, `/v1/polls/${page.pollID}/class`, { token });
-  const entry = signed.directory.entries.find((e) => e.class === mine.class);
+  const entry = directory.entries.find((e) => e.class === mine.class);
   if (!entry) throw new Error(t("error.no_key"));
   const spki = fromBase64(entry.spki);
   const rsa = blindrsa.parseRSASPKI(spki);

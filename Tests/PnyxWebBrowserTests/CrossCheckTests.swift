@@ -25,6 +25,7 @@ struct CrossCheckTests {
                 try await blindRSARoundTrip(browser)
                 try await merkle(browser)
                 try await notes(browser)
+                try await keyDirectory(browser)
             }
         }
     }
@@ -162,7 +163,12 @@ struct CrossCheckTests {
 
     /// A checkpoint signed by Swift's NoteSigner opens in JS with the verifier key; a wrong key fails.
     func notes(_ browser: WebDriver) async throws {
-        let signer = try NoteSigner(name: "pnyx.test", privateKey: Ed25519.PrivateKey())
+        // A key whose base64 holds "+" (the verifier key's separator): about every other key.
+        var signer = try NoteSigner(name: "pnyx.test", privateKey: Ed25519.PrivateKey())
+        for _ in 0..<200 where !signer.verifier.verifierKey.split(separator: "+", maxSplits: 2)[2].contains("+") {
+            signer = try NoteSigner(name: "pnyx.test", privateKey: Ed25519.PrivateKey())
+        }
+        #expect(signer.verifier.verifierKey.split(separator: "+").count > 3)
         let other = try NoteSigner(name: "pnyx.test", privateKey: Ed25519.PrivateKey())
         let text = "pnyx.test/poll/00\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n"
         let note = try signer.sign(text: text).serializedString()
@@ -177,6 +183,36 @@ struct CrossCheckTests {
         #expect(answer?[1] as? Int == 8)
         #expect(answer?[2] as? String == "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328")
         #expect(answer?[3] as? String == "note.unknown_key")
+    }
+}
+
+extension CrossCheckTests {
+    /// A key directory signed by Swift verifies in JS with the broker key (the same bytes);
+    /// a changed count, another poll, or another broker key is refused with its code.
+    func keyDirectory(_ browser: WebDriver) async throws {
+        let pollID = try PollID(hex: "00112233445566778899aabbccddeeff")
+        let keys = try (0..<2).map { _ in try BlindRSA.PrivateKey.generate(bits: 2048) }
+        let entries = try [("*", keys[0]), ("area=C1;age=18-24", keys[1])].map {
+            KeyDirectory.Entry(attributeClass: try AttributeClass(text: $0.0), publicKey: $0.1.publicKey, eligibleCount: 12)
+        }.sorted { $0.attributeClass.canonicalBytes.lexicographicallyPrecedes($1.attributeClass.canonicalBytes) }
+        let directory = try KeyDirectory(pollID: pollID, issuedAt: 1_790_000_000, entries: entries, k: 5)
+        let broker = Ed25519.PrivateKey()
+        let signed = SignedKeyDirectory(signing: directory, with: broker)
+        let json = String(decoding: try JSONEncoder().encode(signed), as: UTF8.self)
+        let answer = try await browser.asyncScript(Self.modules + """
+            const signed = JSON.parse(args[0]);
+            const outcome = async (s, poll, key) => { try { await enc.verifyKeyDirectory(s, poll, key); return "ok"; } catch (e) { return e.code; } };
+            const changed = JSON.parse(args[0]); changed.directory.entries[0].eligibleCount += 1;
+            return [enc.toHex(enc.keyDirectoryBytes(signed.directory)), await outcome(signed, args[1], args[2]),
+                    await outcome(changed, args[1], args[2]), await outcome(signed, "ffeeddccbbaa99887766554433221100", args[2]),
+                    await outcome(signed, args[1], args[3])];
+            """, [json, pollID.hex, Base64.encode(broker.publicKey.rawRepresentation),
+                  Base64.encode(Ed25519.PrivateKey().publicKey.rawRepresentation)]) as? [String]
+        #expect(answer?[0] == Hex.encode(directory.canonicalBytes))
+        #expect(answer?[1] == "ok")
+        #expect(answer?[2] == "directory.invalid_signature")
+        #expect(answer?[3] == "directory.invalid")
+        #expect(answer?[4] == "directory.invalid_signature")
     }
 }
 

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 
 /// A minimal W3C WebDriver client for chromedriver on loopback: one headless Chromium session.
@@ -19,16 +22,22 @@ final class WebDriver: @unchecked Sendable {
     let port: Int
     let sessionID: String
 
+    /// The package's `.artifacts/` folder (gitignored): screenshots and chromedriver logs.
+    static let artifacts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".artifacts")
+
     /// Starts chromedriver on a free loopback port and opens a headless Chromium session.
     init() async throws {
         let chromium = try Self.binary(Self.chromium, package: "chromium")
         let driver = try Self.binary(Self.chromedriver, package: "chromium-driver")
+        try FileManager.default.createDirectory(at: Self.artifacts, withIntermediateDirectories: true)
         var lastError: (any Error)? = nil
-        for _ in 0..<5 {
-            let port = Int.random(in: 20_000..<60_000)
+        for _ in 0..<3 {
+            let port = try LoopbackHTTP.freePort()
             let process = Process()
             process.executableURL = URL(fileURLWithPath: driver)
-            process.arguments = ["--port=\(port)", "--allowed-ips=127.0.0.1"]
+            process.arguments = ["--port=\(port)", "--allowed-ips=127.0.0.1",
+                                 "--log-path=\(Self.artifacts.appendingPathComponent("chromedriver-\(port).log").path)"]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -36,7 +45,7 @@ final class WebDriver: @unchecked Sendable {
             for _ in 0..<100 {
                 try await Task.sleep(for: .milliseconds(100))
                 do {
-                    let (_, data) = try await Self.http(port, "GET", "/status", nil, timeout: .seconds(5))
+                    let (_, data) = try await Self.http(port, "GET", "/status", nil, timeout: 5)
                     if String(decoding: data, as: UTF8.self).replacingOccurrences(of: " ", with: "").contains("\"ready\":true") {
                         ready = true
                         break
@@ -47,22 +56,24 @@ final class WebDriver: @unchecked Sendable {
                 if !process.isRunning { break }
             }
             guard ready else {
-                if process.isRunning { process.terminate() }
+                await Self.stop(process)
                 lastError = Failure(description: "chromedriver did not start on port \(port): \(String(describing: lastError))")
                 continue
             }
             let capabilities: [String: Any] = [
                 "capabilities": ["alwaysMatch": [
                     "browserName": "chrome",
+                    "timeouts": ["script": 60_000, "pageLoad": 60_000, "implicit": 0],
                     "goog:chromeOptions": [
                         "binary": chromium,
                         "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                                 "--window-size=1280,1000", "--lang=en-GB", "--no-first-run", "--disable-extensions"],
+                                 "--window-size=1280,1000", "--lang=en-GB", "--no-first-run", "--disable-extensions",
+                                 "--disable-background-networking", "--disable-component-update", "--no-default-browser-check"],
                     ],
                 ]],
             ]
             do {
-                let answer = try await Self.call(port, "POST", "session", capabilities)
+                let answer = try await Self.call(port, "POST", "session", capabilities, timeout: 90)
                 guard let value = answer as? [String: Any], let id = value["sessionId"] as? String else {
                     throw Failure(description: "no session id in \(String(describing: answer))")
                 }
@@ -71,50 +82,61 @@ final class WebDriver: @unchecked Sendable {
                 self.sessionID = id
                 return
             } catch {
-                process.terminate()
+                await Self.stop(process)
                 lastError = error
             }
         }
         throw lastError ?? Failure(description: "chromedriver did not start")
     }
 
-    /// Ends the session and stops chromedriver.
+    /// Ends the session (Chromium exits) and stops chromedriver and anything it left running.
     func quit() async {
-        _ = try? await command("DELETE", "")
+        _ = try? await Self.call(port, "DELETE", "session/\(sessionID)", nil, timeout: 20)
+        await Self.stop(process)
+    }
+
+    /// Stops chromedriver by its process id, then any of its descendants (Chromium) still alive.
+    static func stop(_ process: Process) async {
+        let pid = process.processIdentifier
+        let descendants = Self.descendants(of: pid)
         if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        for _ in 0..<50 where process.isRunning { try? await Task.sleep(for: .milliseconds(100)) }
+        if process.isRunning { kill(pid, SIGKILL) }
+        for child in descendants { kill(child, SIGKILL) }
     }
 
-    /// One HTTP exchange with chromedriver through curl (loopback only).
-    static func http(_ port: Int, _ method: String, _ path: String, _ body: Data?, timeout: Duration = .seconds(180)) async throws -> (Int, Data) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        var arguments = ["-s", "-S", "--max-time", "\(timeout.components.seconds)", "-X", method, "-H", "Content-Type: application/json",
-                         "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(path)"]
-        let input = Pipe()
-        if body != nil { arguments += ["--data-binary", "@-"] }
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = input
-        try process.run()
-        if let body { input.fileHandleForWriting.write(body) }
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard let split = data.lastIndex(of: UInt8(ascii: "\n")),
-              let status = Int(String(decoding: data[(split + 1)...], as: UTF8.self)) else {
-            throw Failure(description: "no answer from chromedriver for \(method) \(path)")
+    /// The process ids descending from `pid` (read from /proc).
+    static func descendants(of pid: Int32) -> [Int32] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        var parents: [Int32: Int32] = [:]
+        for name in names {
+            guard let id = Int32(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let parent = Int32(fields[1]) { parents[id] = parent }
         }
-        return (status, Data(data[..<split]))
+        var out: [Int32] = []
+        var frontier = [pid]
+        while let next = frontier.popLast() {
+            for (child, parent) in parents where parent == next {
+                out.append(child)
+                frontier.append(child)
+            }
+        }
+        return out
     }
 
-    static func call(_ port: Int, _ method: String, _ path: String, _ body: Any?) async throws -> Any? {
+    /// One HTTP exchange with chromedriver (loopback; never longer than `timeout` seconds of silence).
+    static func http(_ port: Int, _ method: String, _ path: String, _ body: Data?, timeout: Int = 120) async throws -> (Int, Data) {
+        let (status, bytes) = try await LoopbackHTTP.exchange(port: port, method: method, path: path, body: body.map { Array($0) }, timeout: timeout)
+        return (status, Data(bytes))
+    }
+
+    static func call(_ port: Int, _ method: String, _ path: String, _ body: Any?, timeout: Int = 120) async throws -> Any? {
         var data: Data? = nil
         if let body { data = try JSONSerialization.data(withJSONObject: body) }
         else if method == "POST" { data = Data("{}".utf8) }
-        let (status, answer) = try await http(port, method, "/" + path, data)
+        let (status, answer) = try await http(port, method, "/" + path, data, timeout: timeout)
         let json = try? JSONSerialization.jsonObject(with: answer, options: [.fragmentsAllowed]) as? [String: Any]
         if status != 200 {
             let value = json?["value"] as? [String: Any]
@@ -168,7 +190,6 @@ final class WebDriver: @unchecked Sendable {
 
     /// Runs a script that returns a promise (wrapped for WebDriver's async execution).
     func asyncScript(_ body: String, _ arguments: [Any] = []) async throws -> Any? {
-        try await command("POST", "timeouts", ["script": 60_000])
         let source = """
             const done = arguments[arguments.length - 1];
             const args = Array.prototype.slice.call(arguments, 0, arguments.length - 1);
@@ -195,8 +216,7 @@ final class WebDriver: @unchecked Sendable {
         guard let base64 = try await command("GET", "screenshot") as? String, let data = Data(base64Encoded: base64) else {
             throw Failure(description: "no screenshot")
         }
-        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".artifacts/screenshots")
+        let directory = Self.artifacts.appendingPathComponent("screenshots")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try data.write(to: directory.appendingPathComponent(name + ".png"))
     }

@@ -92,6 +92,7 @@ struct BrowserTests {
                 // The log grows (an official answer), then the citizen checks the receipt in the browser:
                 // signature, inclusion, and consistency with the newer checkpoint.
                 _ = try await world.service.answer(petition.id, text: "The council will debate it on 12 March.", links: ["https://example.org/agenda"])
+                _ = try await world.service.latestCheckpoint(petition.id)  // what the periodic checkpointer does
                 try await browser.go(base + "/receipt?lang=en")
                 _ = try await browser.script("document.getElementById('receipt-input').value = arguments[0];", [receiptText])
                 try await browser.click("#check-submit")
