@@ -7,7 +7,7 @@ SWIFT ?= swift
 APT_PACKAGES := libssl-dev libsodium-dev libpq-dev postgresql pkg-config chromium chromium-driver
 RELEASE_PATH := .build-release
 
-.PHONY: run test bench deps build build-release clean
+.PHONY: run test bench chaos fuzz deps build build-release clean
 
 deps:
 	@./.ci/install-deps $(APT_PACKAGES)
@@ -34,6 +34,19 @@ test: deps
 bench: deps
 	$(SWIFT) build -c release --scratch-path $(RELEASE_PATH) --product pnyx-bench
 	$(RELEASE_PATH)/release/pnyx-bench --output .bench/results.json
+
+## chaos: SIGKILL the service 20 times and stop PostgreSQL under load, two services on one
+## database, bad input in bulk; 0 acknowledged entries lost and every poll audited (docs/RELIABILITY.md).
+chaos: deps
+	$(SWIFT) build --product pnyx
+	$(SWIFT) build --product pnyx-audit
+	$(SWIFT) build --product pnyx-chaos
+	.build/debug/pnyx-chaos $(ARGS)
+
+## fuzz: 1 M mutated inputs over the entry decoders, the API bodies and the export reader.
+fuzz: deps
+	$(SWIFT) build -c release --scratch-path $(RELEASE_PATH) --product pnyx-fuzz
+	$(RELEASE_PATH)/release/pnyx-fuzz --inputs 1000000 $(ARGS)
 
 clean:
 	rm -rf .build $(RELEASE_PATH) .bench

@@ -131,6 +131,20 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Audit/pnyx-audit", swiftSettings: swiftSettings),
 
+        // MARK: Reliability harnesses (Sources/): kills, outages and bad input (`make chaos`, `make fuzz`).
+        .target(
+            name: "PnyxReliability",
+            dependencies: ["PnyxCore", "PnyxCrypto", "PnyxTransparency", "PnyxPostgres", "PnyxAudit"],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "pnyx-chaos",
+            dependencies: ["PnyxReliability", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "pnyx-fuzz",
+            dependencies: ["PnyxReliability", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings),
+
         // MARK: Tests
         .testTarget(name: "PnyxCryptoTests", dependencies: ["PnyxCrypto"], swiftSettings: swiftSettings),
         .testTarget(
@@ -181,6 +195,9 @@ let package = Package(
         .testTarget(
             name: "PnyxAuditTests",
             dependencies: ["PnyxAudit", "PnyxCore", "PnyxTransparency", "PnyxCrypto"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PnyxReliabilityTests", dependencies: ["PnyxReliability", "PnyxCore", "PnyxCrypto"],
             swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]

@@ -25,6 +25,11 @@ public enum TallyComparison {
         compareKeyed("count for class", recomputed.byClass, published.byClass, into: &findings)
         compareKeyed("count for area", recomputed.byArea, published.byArea, into: &findings)
         compareKeyed("count for age band", recomputed.byAgeBand, published.byAgeBand, into: &findings)
+        // A row listed twice (a question, an hour, a threshold) would hide behind the keyed
+        // comparisons below, which keep the first of each key.
+        check("number of question rows", recomputed.questions.count, published.questions.count, number)
+        check("number of hourly rows", recomputed.hourly.count, published.hourly.count, number)
+        check("number of threshold rows", recomputed.thresholds.count, published.thresholds.count, number)
 
         let recomputedQuestions = Dictionary(recomputed.questions.map { ($0.questionID, $0.options) }, uniquingKeysWith: { a, _ in a })
         let publishedQuestions = Dictionary(published.questions.map { ($0.questionID, $0.options) }, uniquingKeysWith: { a, _ in a })

@@ -90,6 +90,17 @@ final class ConnectionWorker: @unchecked Sendable {
         }
     }
 
+    /// At the start of a borrow: discards the connection if the server closed it while it sat
+    /// idle in the pool (a PostgreSQL restart, `pg_terminate_backend`), so that the borrower's
+    /// first statement runs on a fresh connection instead of failing. Only an idle connection
+    /// is probed: never one inside a transaction. Queued before the borrower's jobs; does not wait.
+    func discardIfClosedWhileIdle() {
+        enqueue { [self] in
+            guard let conn = connection, conn.transactionStatus == .idle, !conn.isAliveWhenIdle else { return }
+            discard(reason: "closed by the server while idle")
+        }
+    }
+
     /// Stops the thread after the queued jobs, closing the connection. Idempotent.
     func shutdown() {
         condition.lock()

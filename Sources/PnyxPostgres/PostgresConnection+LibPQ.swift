@@ -56,6 +56,19 @@ extension PostgresConnection {
         return PQstatus(handle) == CONNECTION_OK
     }
 
+    /// For an idle connection (between statements, outside a transaction): true when the server
+    /// has sent nothing since the last answer. A server that ends a connection (shutdown,
+    /// restart, `pg_terminate_backend`) sends a FATAL notice and closes the socket, so an idle
+    /// connection with anything to read is one to drop. Polls the socket without waiting.
+    /// False when the connection is closed or broken.
+    var isAliveWhenIdle: Bool {
+        guard let handle, PQstatus(handle) == CONNECTION_OK else { return false }
+        let socket = PQsocket(handle)
+        guard socket >= 0 else { return false }
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) == 0
+    }
+
     /// The server process id serving this connection (`PQbackendPID`), 0 when closed.
     public var backendPID: Int32 { handle.map { PQbackendPID($0) } ?? 0 }
 
@@ -240,6 +253,9 @@ extension PostgresConnection {
         if message == nil, let result { message = Self.trimmed(PQresultErrorMessage(result)) }
         if message == nil || message == "", let handle { message = Self.trimmed(PQerrorMessage(handle)) }
         var code = PostgresError.code(forSQLState: sqlState)
+        // An error libpq made itself (no SQLSTATE) may be the first sign of a closed socket:
+        // read it now so that the status below says so (500 `db.query_failed` otherwise).
+        if sqlState == nil, let handle, PQstatus(handle) == CONNECTION_OK { _ = PQconsumeInput(handle) }
         if handle == nil || PQstatus(handle) != CONNECTION_OK {
             code = .connectionLost
         } else if sqlState == nil && result == nil {

@@ -53,6 +53,7 @@ public final class PostgresPool: Sendable {
         _ body: (PostgresSession) async throws -> T
     ) async throws -> T {
         let worker = try await state.acquire()
+        worker.discardIfClosedWhileIdle()
         let session = PostgresSession(worker: worker)
         let result: Result<T, any Error>
         do {

@@ -34,7 +34,7 @@ struct PoolTests {
         }
     }
 
-    @Test func killedConnectionIsReportedAndReplaced() async throws {
+    @Test func connectionKilledWhileIdleIsReplacedBeforeUse() async throws {
         let url = try await TestDatabase.makeDatabase()
         let pool = PostgresPool(url: url, size: 1)
         let killer = PostgresPool(url: url, size: 1)
@@ -43,15 +43,37 @@ struct PoolTests {
         let pid = try await pool.withConnection { try await $0.backendPID() }
         let terminated = try await killer.query("SELECT pg_terminate_backend($1)", [.int32(pid)]).scalar(Bool.self)
         #expect(terminated)
-        try await Task.sleep(for: .milliseconds(100))
+        // Wait until the server has really closed it (the backend is gone from pg_stat_activity).
+        for _ in 0..<200 {
+            let alive = try await killer.query("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", [.int32(pid)]).scalar(Int64.self)
+            if alive == 0 { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
 
-        let error = await expectPostgresError { _ = try await pool.query("SELECT 1") }
-        let e = try #require(error, "a query on a killed connection must fail, never succeed")
-        #expect(e.code == .connectionLost)
-
-        // The pool discarded it: the next use gets a fresh connection.
+        // The next borrower notices the closed socket before its first statement: the query
+        // runs on a fresh connection instead of failing (as after a PostgreSQL restart).
+        #expect(try await pool.query("SELECT 41 + 1").scalar(Int64.self) == 42)
         let newPID = try await pool.withConnection { try await $0.backendPID() }
         #expect(newPID != pid)
+    }
+
+    @Test func connectionKilledDuringABorrowFailsItsNextStatement() async throws {
+        let url = try await TestDatabase.makeDatabase()
+        let pool = PostgresPool(url: url, size: 1)
+        let killer = PostgresPool(url: url, size: 1)
+        defer { Task { await pool.close(); await killer.close() } }
+
+        let error = await expectPostgresError {
+            try await pool.withConnection { session in
+                let pid = try await session.backendPID()
+                _ = try await killer.query("SELECT pg_terminate_backend($1)", [.int32(pid)])
+                try await Task.sleep(for: .milliseconds(100))
+                _ = try await session.query("SELECT 1")
+            }
+        }
+        let e = try #require(error, "a statement on a connection killed while borrowed must fail, never succeed")
+        #expect(e.code == .connectionLost)
+        // The pool discarded it: the next use gets a fresh connection.
         #expect(try await pool.query("SELECT 41 + 1").scalar(Int64.self) == 42)
     }
 
