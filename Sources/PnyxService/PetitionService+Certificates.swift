@@ -72,7 +72,17 @@ extension PetitionService {
     public func certificates(_ id: PollID) async throws -> [SignedCertificate] {
         let rows = try await pool.query(
             "SELECT certificate FROM service_certificates WHERE poll_id = $1 ORDER BY threshold_index", [.bytea(id.bytes)])
-        return try rows.map { try SignedCertificate(canonicalBytes: try $0.decode([UInt8].self, at: 0)) }
+        return try Self.decodeCertificates(try rows.map { try $0.decode([UInt8].self, at: 0) })
+    }
+
+    /// Decodes certificate rows. Kept out of the async method, never inlined: the release
+    /// compiler (Swift 6.3.1, LLVM coroutine splitting) crashes on the typed throw of
+    /// `SignedCertificate(canonicalBytes:)` inside it.
+    @inline(never)
+    static func decodeCertificates(_ blobs: [[UInt8]]) throws -> [SignedCertificate] {
+        var certificates: [SignedCertificate] = []
+        for bytes in blobs { certificates.append(try SignedCertificate(canonicalBytes: bytes)) }
+        return certificates
     }
 
     /// The human statement of a certificate.

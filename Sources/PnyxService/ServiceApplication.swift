@@ -49,7 +49,10 @@ extension PetitionService {
 ///   (kiosk and paper entries);
 /// - administrators (`Authorization: Bearer <admin token>`): `POST /admin/polls`,
 ///   `POST /admin/polls/{poll}/publish|open|close|answer|certify`, `GET /admin/proposals`,
-///   `POST /admin/proposals/{id}/accept|reject`.
+///   `POST /admin/proposals/{id}/accept|reject`,
+///   `POST /admin/polls/{poll}/certificates/{index}/countersignatures` (an official's);
+/// - auditors: `POST /polls/{poll}/certificates/{index}/countersignatures`;
+/// - `GET /openapi.json`: every endpoint (``ServiceAPI``).
 public func buildServiceApplication(service: PetitionService) -> some ApplicationProtocol {
     Application(
         router: buildServiceRouter(service: service),
@@ -76,6 +79,7 @@ public func buildServiceRouter(
     routes.addCertificateRoutes(to: v1)
     routes.addAdminRoutes(to: v1)
     router.addHealthRoute(pool: service.pool)
+    routes.addOpenAPIRoute(to: v1, registered: ServiceAPI.registered(router))
     return router
 }
 

@@ -19,6 +19,13 @@ public import PnyxTransparency
 ///   Secret — none (admin endpoints then refuse everyone).
 /// - `PNYX_SERVICE_OFFICIAL_TOKENS` — comma-separated `name:token` pairs for the officials
 ///   who record kiosk and paper entries. Secret — none.
+/// - `PNYX_SERVICE_COUNTERSIGN_KEYS` — comma-separated `name:base64 Ed25519 public key` pairs
+///   of the administration officials who countersign certificates (with an admin token) —
+///   none.
+/// - `PNYX_SERVICE_AUDITOR_KEYS` — the same for auditors, who countersign with their key
+///   alone — none.
+/// - `PNYX_SERVICE_SCHEDULE_INTERVAL_MS` — how often polls whose opening or closing time has
+///   come are opened or closed automatically; `0` turns it off — `1000`.
 /// - `PNYX_SERVICE_LOG_ORIGIN_PREFIX` — checkpoint origins are `<prefix><poll id hex>` —
 ///   `pnyx.example/poll/`.
 /// - `PNYX_SERVICE_CHECKPOINT_INTERVAL_MS` — background checkpoint interval — `1000`.
@@ -41,6 +48,13 @@ public struct ServiceConfiguration: Sendable, CustomStringConvertible {
     public var adminTokens: [String: String]
     /// Official tokens: token → official name (recorded with their kiosk and paper entries).
     public var officialTokens: [String: String]
+    /// Officials' countersigning keys: base64 Ed25519 public key → name.
+    public var officialKeys: [String: String]
+    /// Auditors' countersigning keys: base64 Ed25519 public key → name.
+    public var auditorKeys: [String: String]
+    /// Time between rounds of automatic opening and closing (``PetitionService/runSchedule()``);
+    /// nil: no automatic opening and closing (the in-memory default; tests call `runSchedule`).
+    public var scheduleInterval: Duration?
     /// Checkpoint origins are `<logOriginPrefix><poll id hex>`.
     public var logOriginPrefix: String
     /// Time between background checkpoint rounds.
@@ -56,6 +70,7 @@ public struct ServiceConfiguration: Sendable, CustomStringConvertible {
     public init(
         databaseURL: String?, brokerURL: String, serviceKey: Ed25519.PrivateKey, keyName: String = "pnyx-service",
         adminTokens: [String: String] = [:], officialTokens: [String: String] = [:],
+        officialKeys: [String: String] = [:], auditorKeys: [String: String] = [:], scheduleInterval: Duration? = nil,
         logOriginPrefix: String = "pnyx.example/poll/", checkpointInterval: Duration = .seconds(1),
         bodyLimit: Int = 65_536, poolSize: Int = 8, host: String = "127.0.0.1", port: Int = 8080
     ) {
@@ -65,6 +80,9 @@ public struct ServiceConfiguration: Sendable, CustomStringConvertible {
         self.keyName = keyName
         self.adminTokens = adminTokens
         self.officialTokens = officialTokens
+        self.officialKeys = officialKeys
+        self.auditorKeys = auditorKeys
+        self.scheduleInterval = scheduleInterval
         self.logOriginPrefix = logOriginPrefix
         self.checkpointInterval = checkpointInterval
         self.bodyLimit = bodyLimit
@@ -95,6 +113,9 @@ public struct ServiceConfiguration: Sendable, CustomStringConvertible {
             serviceKey: key.privateKey, keyName: key.name,
             adminTokens: try Self.tokens(value("PNYX_SERVICE_ADMIN_TOKENS"), key: "PNYX_SERVICE_ADMIN_TOKENS"),
             officialTokens: try Self.tokens(value("PNYX_SERVICE_OFFICIAL_TOKENS"), key: "PNYX_SERVICE_OFFICIAL_TOKENS"),
+            officialKeys: try Self.keys(value("PNYX_SERVICE_COUNTERSIGN_KEYS"), key: "PNYX_SERVICE_COUNTERSIGN_KEYS"),
+            auditorKeys: try Self.keys(value("PNYX_SERVICE_AUDITOR_KEYS"), key: "PNYX_SERVICE_AUDITOR_KEYS"),
+            scheduleInterval: try Self.schedule(integer("PNYX_SERVICE_SCHEDULE_INTERVAL_MS", 1000, minimum: 0)),
             logOriginPrefix: value("PNYX_SERVICE_LOG_ORIGIN_PREFIX") ?? "pnyx.example/poll/",
             checkpointInterval: .milliseconds(try integer("PNYX_SERVICE_CHECKPOINT_INTERVAL_MS", 1000, minimum: 10)),
             bodyLimit: try integer("PNYX_SERVICE_BODY_LIMIT", 65_536, minimum: 1024),
@@ -118,12 +139,38 @@ public struct ServiceConfiguration: Sendable, CustomStringConvertible {
         return result
     }
 
+    /// The schedule interval from milliseconds (0: off; otherwise at least 10).
+    static func schedule(_ milliseconds: Int) throws -> Duration? {
+        if milliseconds == 0 { return nil }
+        guard milliseconds >= 10 else {
+            throw ServiceError(.configurationInvalid, .internalServerError, "PNYX_SERVICE_SCHEDULE_INTERVAL_MS must be 0 (off) or ≥ 10")
+        }
+        return .milliseconds(milliseconds)
+    }
+
+    /// Parses `name:base64key,name:base64key` into base64 key → name.
+    static func keys(_ text: String?, key: String) throws -> [String: String] {
+        guard let text else { return [:] }
+        var result: [String: String] = [:]
+        for pair in text.split(separator: ",") {
+            let parts = pair.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, let bytes = try? Base64.decode(parts[1]),
+                  let publicKey = try? Ed25519.PublicKey(rawRepresentation: bytes) else {
+                throw ServiceError(.configurationInvalid, .internalServerError,
+                                   "\(key) must list name:key pairs with base64 Ed25519 public keys (32 bytes)")
+            }
+            result[Base64.encode(publicKey.rawRepresentation)] = parts[0]
+        }
+        return result
+    }
+
     /// The note signer for checkpoints (the service key under ``keyName``).
     public func noteSigner() throws -> NoteSigner { try NoteSigner(name: keyName, privateKey: serviceKey) }
 
     public var description: String {
         "ServiceConfiguration(database: \(databaseURL == nil ? "PG* defaults" : "<set>"), broker: \(brokerURL), "
             + "key: \(keyName) <redacted>, admins: \(adminTokens.count), officials: \(officialTokens.count), "
+            + "countersigners: \(officialKeys.count) officials, \(auditorKeys.count) auditors, "
             + "origin prefix: \(logOriginPrefix), listen: \(host):\(port))"
     }
 }

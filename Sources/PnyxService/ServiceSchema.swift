@@ -21,11 +21,15 @@ public import PnyxPostgres
 ///   replayed entry (copied from the public log) is refused instead of reverting a change.
 /// - `service_proposals`: citizens' petition proposals waiting for moderation (not in a
 ///   log until decided: accepted or rejected, both logged with the definition).
+/// - `service_countersignatures` (version 2): officials' and auditors' countersignatures of
+///   certificates (``PnyxCore/Countersignature``), one per certificate and key; not in the
+///   log (they come after the certificate and anyone re-checks them with the key).
 public enum ServiceSchema {
     /// Every table of the namespace.
     public static let tables = [
         "service_polls", "service_tallies", "service_nullifiers", "service_official_entries",
         "service_certificates", "service_lifecycle", "service_entry_digests", "service_proposals",
+        "service_countersignatures",
     ]
 
     /// The migrations, applied in one transaction under the migration advisory lock.
@@ -87,6 +91,19 @@ public enum ServiceSchema {
                 reason       text,
                 poll_id      bytea,
                 decided_at   timestamptz
+            );
+            """),
+        Migration(version: 2, name: "create_service_countersignatures", sql: """
+            CREATE TABLE service_countersignatures (
+                poll_id         bytea    NOT NULL,
+                threshold_index smallint NOT NULL,
+                public_key      bytea    NOT NULL CHECK (length(public_key) = 32),
+                role            text     NOT NULL CHECK (role IN ('official', 'auditor')),
+                name            text     NOT NULL,
+                signature       bytea    NOT NULL CHECK (length(signature) = 64),
+                recorded_at     bigint   NOT NULL,
+                PRIMARY KEY (poll_id, threshold_index, public_key),
+                FOREIGN KEY (poll_id, threshold_index) REFERENCES service_certificates (poll_id, threshold_index)
             );
             """),
     ])

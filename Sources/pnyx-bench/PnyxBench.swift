@@ -11,8 +11,11 @@ struct PnyxBench: ParsableCommand {
     @Option(help: "Where to write the flat JSON object of figures.")
     var output: String = ".bench/results.json"
 
-    @Option(help: "Comma-separated groups to run (crypto, merkle, log). Default: all.")
+    @Option(help: "Comma-separated groups to run (crypto, merkle, log, service). Default: all.")
     var only: String?
+
+    @Flag(help: "Smaller sizes and shorter runs (a smoke run; figures are noisier).")
+    var quick = false
 
     mutating func run() throws {
         let groups = only.map { Set($0.split(separator: ",").map(String.init)) }
@@ -22,6 +25,7 @@ struct PnyxBench: ParsableCommand {
         if wanted("merkle") { print("merkle:"); try MerkleBenchmarks.run(&report) }
         if wanted("broker") { print("broker:"); try BrokerBenchmarks.run(&report) }
         if wanted("log") { print("log:"); try LogBenchmarks.run(&report) }
+        if wanted("service") { print("service:"); try ServiceBenchmarks.run(&report, quick: quick) }
         print()
         print(report.table())
         try report.write(to: output)
