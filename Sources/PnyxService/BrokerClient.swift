@@ -26,10 +26,13 @@ public struct HTTPBrokerClient: BrokerClient {
     public let baseURL: URL
     /// The request timeout.
     public let timeout: TimeInterval
+    /// The timeout of a poll registration, longer: the broker makes one RSA key per class.
+    public let registrationTimeout: TimeInterval
 
-    public init(baseURL: URL, timeout: TimeInterval = 30) {
+    public init(baseURL: URL, timeout: TimeInterval = 30, registrationTimeout: TimeInterval = 300) {
         self.baseURL = baseURL
         self.timeout = timeout
+        self.registrationTimeout = registrationTimeout
     }
 
     /// The path of the broker key document.
@@ -48,15 +51,15 @@ public struct HTTPBrokerClient: BrokerClient {
     public func registerPoll(_ definition: SignedPollDefinition) async throws -> SignedKeyDirectory {
         struct Wrapped: Decodable { let directory: SignedKeyDirectory }
         let body = try JSONEncoder().encode(definition)
-        let data = try await send(path: Self.pollsPath, method: "POST", body: body)
+        let data = try await send(path: Self.pollsPath, method: "POST", body: body, timeout: registrationTimeout)
         if let wrapped = try? JSONDecoder().decode(Wrapped.self, from: data) { return wrapped.directory }
         do { return try JSONDecoder().decode(SignedKeyDirectory.self, from: data) } catch {
             throw ServiceError(.brokerInvalidDirectory, .badGateway, "the broker's answer is not a signed key directory: \(error)")
         }
     }
 
-    private func send(path: String, method: String, body: Data?) async throws -> Data {
-        var request = URLRequest(url: baseURL.appendingPathComponent(path), timeoutInterval: timeout)
+    private func send(path: String, method: String, body: Data?, timeout: TimeInterval? = nil) async throws -> Data {
+        var request = URLRequest(url: baseURL.appendingPathComponent(path), timeoutInterval: timeout ?? self.timeout)
         request.httpMethod = method
         request.setValue("application/json", forHTTPHeaderField: "Accept")
         if let body {

@@ -19,6 +19,16 @@ enum CertificatePage {
             ("Service key (Ed25519, base64)", Base64.encode(definition.serviceKey.rawRepresentation)),
             ("Checkpoint verifier key", bundle.verifierKey),
         ]
+        let countersigned = bundle.countersignatures.map { item in
+            let valid = Countersignature.isValid(item.signature, by: item.publicKey, for: bundle.certificate)
+            return "<tr><th>\(escape(item.role == .official ? "Official" : "Auditor")): \(escape(item.name))</th><td>"
+                + "<code>key \(escape(Base64.encode(item.publicKey.rawRepresentation)))</code><br>"
+                + "<code>signature \(escape(Base64.encode(item.signature)))</code><br>"
+                + "\(valid ? "verified by the service" : "DOES NOT VERIFY") on \(PetitionService.day(item.recordedAt))</td></tr>"
+        }.joined(separator: "\n")
+        let countersignatures = bundle.countersignatures.isEmpty
+            ? "<p>No countersignature yet.</p>"
+            : "<table>\n\(countersigned)\n</table>"
         let table = rows.map { "<tr><th>\(escape($0.0))</th><td><code>\(escape($0.1))</code></td></tr>" }.joined(separator: "\n")
         return """
             <!DOCTYPE html>
@@ -30,10 +40,14 @@ enum CertificatePage {
             <table>
             \(table)
             </table>
+            <h2>Countersignatures</h2>
+            \(countersignatures)
             <h2>Check it yourself</h2>
             <ol><li>Verify the Ed25519 signature over the certificate's canonical bytes (docs/PROTOCOL.md) with the service key.</li>
             <li>Verify the checkpoint note with the verifier key, and the consistency proof from size N (root R) to it
             (<code>GET /polls/\(c.pollID.hex)/certificates/\(c.thresholdIndex)</code> carries both).</li>
+            <li>Verify each countersignature: Ed25519 by its key over the countersigned bytes
+            (<code>pnyx/certificate-countersignature/v1</code> ‖ the signed certificate, docs/PROTOCOL.md).</li>
             <li>Recompute the tally of the first N entries of the public log (<code>pnyx-audit</code>): the threshold is met at N, not before.</li></ol>
             </body></html>
 

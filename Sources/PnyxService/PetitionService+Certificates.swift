@@ -1,6 +1,6 @@
 import Foundation
 public import PnyxCore
-import PnyxCrypto
+public import PnyxCrypto
 import PnyxLogStore
 import PnyxTransparency
 
@@ -17,6 +17,9 @@ public struct CertificateBundle: Codable, Sendable, Hashable {
     public let consistencyProof: [String]
     /// The service's note verifier key (checks the checkpoint).
     public let verifierKey: String
+    /// Officials' and auditors' countersignatures, oldest first (each re-checked with
+    /// ``PnyxCore/Countersignature/verify(_:)``).
+    public let countersignatures: [Countersignature]
 }
 
 extension PetitionService {
@@ -65,7 +68,59 @@ extension PetitionService {
         let proof = try await store.consistencyProof(
             logID: id.bytes, oldSize: Int64(signed.certificate.reachedAtSize), newSize: size)
         return CertificateBundle(certificate: signed, position: try row.decode(Int64.self, at: 0), checkpoint: checkpoint.note,
-                                 consistencyProof: proof.map(\.hex), verifierKey: verifierKey)
+                                 consistencyProof: proof.map(\.hex), verifierKey: verifierKey,
+                                 countersignatures: try await countersignatures(id, thresholdIndex: index))
+    }
+
+    /// The countersignatures of a certificate, oldest first.
+    public func countersignatures(_ id: PollID, thresholdIndex index: Int) async throws -> [Countersignature] {
+        let rows = try await pool.query(
+            """
+            SELECT role, name, public_key, signature, recorded_at FROM service_countersignatures
+            WHERE poll_id = $1 AND threshold_index = $2 ORDER BY recorded_at, public_key
+            """, [.bytea(id.bytes), .int16(Int16(clamping: index))])
+        return try rows.map { row in
+            guard let role = Countersignature.Role(rawValue: try row.decode(String.self, at: 0)) else {
+                throw ServiceError(.certificateUnknown, .internalServerError, "a stored countersignature has an unknown role")
+            }
+            return Countersignature(
+                role: role, name: try row.decode(String.self, at: 1),
+                publicKey: try Ed25519.PublicKey(rawRepresentation: try row.decode([UInt8].self, at: 2)),
+                signature: try row.decode([UInt8].self, at: 3), recordedAt: try row.decode(Int64.self, at: 4))
+        }
+    }
+
+    /// Records a countersignature of the certificate of threshold `index` by `publicKey`, which
+    /// must be one of the configured keys of `role` (for officials' keys the caller checks the
+    /// admin token too). Verifies the Ed25519 signature over
+    /// ``PnyxCore/Countersignature/signedBytes(_:)`` first. Idempotent per key: countersigning
+    /// again leaves the first record. Refusals: `certificate.unknown` (404),
+    /// `countersignature.unknown_key` (403), `countersignature.invalid_signature` (422).
+    public func countersign(
+        _ id: PollID, thresholdIndex index: Int, role: Countersignature.Role, publicKey: Ed25519.PublicKey, signature: [UInt8]
+    ) async throws -> CertificateBundle {
+        guard let bundle = try await certificate(id, thresholdIndex: index) else {
+            throw ServiceError(.certificateUnknown, .notFound, "poll \(id) has no certificate \(index); see GET /v1/polls/\(id)/certificates")
+        }
+        let keys = role == .official ? configuration.officialKeys : configuration.auditorKeys
+        guard let name = keys[Base64.encode(publicKey.rawRepresentation)] else {
+            throw ServiceError(.countersignatureUnknownKey, .forbidden,
+                               "this key is not configured as an \(role.rawValue)'s countersigning key on this service")
+        }
+        guard Countersignature.isValid(signature, by: publicKey, for: bundle.certificate) else {
+            throw ServiceError(.countersignatureInvalid, .unprocessableContent,
+                               "the signature does not verify over the certificate's countersigned bytes (docs/PROTOCOL.md)")
+        }
+        _ = try await pool.execute(
+            """
+            INSERT INTO service_countersignatures (poll_id, threshold_index, public_key, role, name, signature, recorded_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING
+            """, [.bytea(id.bytes), .int16(Int16(clamping: index)), .bytea(publicKey.rawRepresentation), .text(role.rawValue),
+                  .text(name), .bytea(signature), .int64(currentTime)])
+        guard let updated = try await certificate(id, thresholdIndex: index) else {
+            throw ServiceError(.certificateUnknown, .internalServerError, "the certificate cannot be read back")
+        }
+        return updated
     }
 
     /// Every certificate of a poll, by threshold.

@@ -36,22 +36,38 @@ extension PetitionService {
     }
 
     /// Opens a published poll for entries (they are accepted in [opensAt, closesAt)).
+    /// Idempotent: an open poll (opened by the schedule, say) is returned as it is.
     public func open(_ id: PollID) async throws -> PollState {
         let state = try await poll(id)
+        if state.status == "open" { return state }
         guard state.status == "published" else {
             throw ServiceError.invalidState("poll \(id) is \(state.status); only a published poll can be opened")
         }
-        _ = try await appendLifecycle(.opened, to: id)
-        return try await poll(id)
+        return try await step(.opened, id, to: "open")
     }
 
-    /// Closes an open poll: no entry is accepted after this record.
+    /// Closes an open poll: no entry is accepted after this record. Idempotent: a closed
+    /// poll is returned as it is (one `closed` record, whoever closed it).
     public func close(_ id: PollID) async throws -> PollState {
         let state = try await poll(id)
+        if state.status == "closed" { return state }
         guard state.status == "open" else {
             throw ServiceError.invalidState("poll \(id) is \(state.status); only an open poll can be closed")
         }
-        _ = try await appendLifecycle(.closed, to: id)
+        return try await step(.closed, id, to: "closed")
+    }
+
+    /// Logs `kind`; if the append transaction refuses it because another process (or the
+    /// schedule) took the poll to `status` first, answers the poll as it now is.
+    private func step(_ kind: LifecycleEvent.Kind, _ id: PollID, to status: String) async throws -> PollState {
+        do {
+            _ = try await appendLifecycle(kind, to: id)
+        } catch let error as ServiceError where error.code == .pollInvalidState {
+            invalidate(id)
+            let now = try await poll(id)
+            guard now.status == status else { throw error }
+            return now
+        }
         return try await poll(id)
     }
 

@@ -31,6 +31,7 @@ public final class PetitionService: Sendable {
     let polls = PollCache()
     let reservations = NullifierReservations()
     let brokerKeyCache = BrokerKeyCache()
+    let schedule = ScheduleTask()
     let logger: Logger
     /// The clock (tests move it).
     let now: @Sendable () -> Date
@@ -60,11 +61,16 @@ public final class PetitionService: Sendable {
         try await pool.migrate(ServiceSchema.migrations)
     }
 
-    /// Starts the background checkpointer.
-    public func start() { checkpointer.start() }
+    /// Starts the background checkpointer, and the automatic opening and closing of polls
+    /// when ``ServiceConfiguration/scheduleInterval`` is set.
+    public func start() {
+        checkpointer.start()
+        if let interval = configuration.scheduleInterval { schedule.start(self, every: interval) }
+    }
 
-    /// Stops the checkpointer and closes the pool.
+    /// Stops the background tasks and closes the pool.
     public func shutdown() async {
+        await schedule.stop()
         await checkpointer.stop()
         await pool.close()
     }

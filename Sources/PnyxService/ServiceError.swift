@@ -37,6 +37,10 @@ public struct ServiceError: Error, Hashable, Sendable, CustomStringConvertible, 
         public static let thresholdNotReached = Code(rawValue: "certificate.threshold_not_reached")
         /// No certificate for this threshold (404).
         public static let certificateUnknown = Code(rawValue: "certificate.unknown")
+        /// The countersignature does not verify over the certificate's countersigned bytes (422).
+        public static let countersignatureInvalid = Code(rawValue: "countersignature.invalid_signature")
+        /// The key is not one the service accepts countersignatures from, in this role (403).
+        public static let countersignatureUnknownKey = Code(rawValue: "countersignature.unknown_key")
         /// The broker could not be reached or answered with an error (502).
         public static let brokerUnavailable = Code(rawValue: "broker.unavailable")
         /// The broker's key directory does not match the poll or its broker key (502).

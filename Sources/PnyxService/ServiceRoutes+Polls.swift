@@ -51,6 +51,13 @@ struct ServiceInfo: Encodable {
     let verifierKey: String
     /// Checkpoint origins are `<originPrefix><poll id hex>`.
     let originPrefix: String
+    /// The keys whose certificate countersignatures the service accepts, base64 key → name.
+    let countersigningKeys: CountersigningKeys
+
+    struct CountersigningKeys: Encodable {
+        let officials: [String: String]
+        let auditors: [String: String]
+    }
 }
 
 extension ServiceRoutes {
@@ -58,7 +65,9 @@ extension ServiceRoutes {
         router.get("service") { request, _ -> Response in
             try JSONResponse.cacheable(
                 ServiceInfo(publicKey: Base64.encode(service.serviceKey.rawRepresentation), verifierKey: service.verifierKey,
-                            originPrefix: service.configuration.logOriginPrefix),
+                            originPrefix: service.configuration.logOriginPrefix,
+                            countersigningKeys: .init(officials: service.configuration.officialKeys,
+                                                      auditors: service.configuration.auditorKeys)),
                 request: request, policy: .maxAge(seconds: 300))
         }
         router.get("polls") { request, _ -> Response in

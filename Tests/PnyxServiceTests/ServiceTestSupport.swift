@@ -25,6 +25,10 @@ final class ServiceTestClock: @unchecked Sendable {
 struct PnyxWorld: Sendable {
     static let adminToken = "service-admin-token-0123456789"
     static let officialToken = "service-official-token-0123456789"
+    /// The administration official's countersigning key (configured on the service).
+    static let countersigner = try! Ed25519.PrivateKey(seed: [UInt8](repeating: 0x21, count: 32))
+    /// An auditor's countersigning key (configured on the service).
+    static let auditor = try! Ed25519.PrivateKey(seed: [UInt8](repeating: 0x22, count: 32))
 
     let clock: ServiceTestClock
     let broker: Broker
@@ -84,7 +88,10 @@ struct PnyxWorld: Sendable {
                 let configuration = ServiceConfiguration(
                     databaseURL: serviceDatabase, brokerURL: "http://127.0.0.1:\(brokerClient.port!)", serviceKey: serviceKey,
                     keyName: "service.pnyx.test", adminTokens: [adminToken: "Alice (admin)"],
-                    officialTokens: [officialToken: "Bob (town hall kiosk)"], logOriginPrefix: "pnyx.test/poll/",
+                    officialTokens: [officialToken: "Bob (town hall kiosk)"],
+                    officialKeys: [Base64.encode(countersigner.publicKey.rawRepresentation): "Claire (mayor's office)"],
+                    auditorKeys: [Base64.encode(auditor.publicKey.rawRepresentation): "Citizens' audit collective"],
+                    logOriginPrefix: "pnyx.test/poll/",
                     checkpointInterval: .seconds(3600), bodyLimit: 16_384, poolSize: 4, port: 0)
                 let service = try await PetitionService.start(configuration: configuration, now: { clock.now })
                 do {
