@@ -5,6 +5,6 @@ import ArgumentParser
 struct Pnyx: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pnyx", abstract: "Pnyx: verifiable petitions and votes.",
-        subcommands: [UpCommand.self, BrokerCommand.self, ServiceCommand.self, DemoCommand.self, LogCommand.self,
+        subcommands: [UpCommand.self, BrokerCommand.self, ServiceCommand.self, DemoCommand.self, LogCommand.self, AdminCommand.self,
                       WalletCommand.self])
 }
