@@ -89,10 +89,22 @@ extension WalletClient {
         public let receiptSize: UInt64
         /// The latest checkpoint's size it was checked against (0 when it could not be fetched).
         public let latestSize: UInt64
+        /// True when everything verified.
+        public let ok: Bool
         /// Nil when everything verified.
         public let failure: ClientError?
 
-        public var ok: Bool { failure == nil }
+        init(pollID: PollID, title: String, kind: String, position: UInt64, receiptSize: UInt64, latestSize: UInt64,
+             failure: ClientError?) {
+            self.pollID = pollID
+            self.title = title
+            self.kind = kind
+            self.position = position
+            self.receiptSize = receiptSize
+            self.latestSize = latestSize
+            self.ok = failure == nil
+            self.failure = failure
+        }
     }
 
     /// Checks every receipt (of `poll`, or all) against each poll's latest signed checkpoint;

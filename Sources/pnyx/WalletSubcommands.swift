@@ -195,6 +195,8 @@ struct WalletCheck: AsyncParsableCommand {
 /// Prints a new receipt.
 private func printReceipt(_ stored: Wallet.StoredReceipt, options: WalletOptions, done: String) {
     if options.json { options.printJSON(stored); return }
-    print("\(done): entry #\(stored.receipt.position) of poll \(stored.receipt.pollID.hex), receipt kept in the wallet.")
+    var shown = ""
+    if case .sign(let name?) = stored.payload { shown = " showing \"\(name.name)\"" }
+    print("\(done)\(shown): entry #\(stored.receipt.position) of poll \(stored.receipt.pollID.hex), receipt kept in the wallet.")
     print("Entry hash \(stored.receipt.entryHash); check it any time with `pnyx wallet check --poll \(stored.receipt.pollID.hex)`.")
 }

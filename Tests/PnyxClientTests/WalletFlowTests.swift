@@ -217,6 +217,9 @@ import Testing
             #expect(results.count == 1)
             #expect(results[0].failure?.code == "receipt.bad_proof", "\(results)")
             #expect(results[0].failure?.exitCode == 1)
+            // What `check --json` prints: ok and the failure with its code.
+            let json = String(decoding: try JSONEncoder().encode(results), as: UTF8.self)
+            #expect(json.contains(#""ok":false"#) && json.contains(#""code":"receipt.bad_proof""#), "\(json)")
 
             // A checkpoint whose text was changed (its signature no longer matches).
             state = original
