@@ -36,7 +36,8 @@ struct PnyxChaos: AsyncParsableCommand {
             options.killRuns = runs
             options.outages = outages
         }
-        let report = try await ChaosHarness(options: options).run()
+        // Progress goes straight to standard output (unbuffered), so a log file shows it at once.
+        let report = try await ChaosHarness(options: options, say: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }).run()
         print(report)
         if !report.passed {
             print("chaos: FAILED (process logs kept in \(options.directory))")

@@ -27,7 +27,7 @@ struct PnyxFuzz: ParsableCommand {
         let chosen = seed ?? SeededGenerator.freshSeed()
         print("fuzz: seed \(chosen) (replay with --seed \(chosen)), \(inputs) inputs, \(guardSeconds) s guard per input")
         let report = try FuzzHarness(options: .init(seed: chosen, inputs: inputs, guardSeconds: guardSeconds, crashFile: crashFile))
-            .run { print($0) }
+            .run { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
         print(report)
         try? FileManager.default.removeItem(atPath: crashFile)
         if !report.passed {
