@@ -29,10 +29,17 @@ public struct HTTPBrokerClient: BrokerClient {
     /// The timeout of a poll registration, longer: the broker makes one RSA key per class.
     public let registrationTimeout: TimeInterval
 
+    /// Its own session: the shared one caps every request at its default 60 s.
+    private let session: URLSession
+
     public init(baseURL: URL, timeout: TimeInterval = 30, registrationTimeout: TimeInterval = 300) {
         self.baseURL = baseURL
         self.timeout = timeout
         self.registrationTimeout = registrationTimeout
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = max(timeout, registrationTimeout)
+        configuration.timeoutIntervalForResource = max(timeout, registrationTimeout)
+        session = URLSession(configuration: configuration)
     }
 
     /// The path of the broker key document.
@@ -69,7 +76,7 @@ public struct HTTPBrokerClient: BrokerClient {
         let (data, response): (Data, URLResponse)
         do {
             (data, response) = try await withCheckedThrowingContinuation { continuation in
-                URLSession.shared.dataTask(with: request) { data, response, error in
+                session.dataTask(with: request) { data, response, error in
                     if let error { continuation.resume(throwing: error); return }
                     guard let response else { continuation.resume(throwing: URLError(.badServerResponse)); return }
                     continuation.resume(returning: (data ?? Data(), response))
