@@ -194,7 +194,11 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "PnyxAuditTests",
-            dependencies: ["PnyxAudit", "PnyxCore", "PnyxTransparency", "PnyxCrypto"],
+            // The servers, the store and PostgreSQL are for the real-service fixture only.
+            dependencies: ["PnyxAudit", "PnyxCore", "PnyxTransparency", "PnyxCrypto",
+                           "PnyxService", "PnyxBroker", "PnyxLogStore", "PnyxPostgres", "PnyxHTTP",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "PnyxReliabilityTests", dependencies: ["PnyxReliability", "PnyxCore", "PnyxCrypto"],

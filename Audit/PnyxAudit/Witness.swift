@@ -5,7 +5,7 @@ import PnyxCrypto
 /// `pnyx-audit witness`: follows a log, checks that each new checkpoint extends the last one
 /// it cosigned (an RFC 9162 consistency proof from the published tiles), cosigns it
 /// (c2sp.org/tlog-cosignature, type 0x04) and submits the cosignature line to the service
-/// (`POST …/polls/<poll>/log/cosignatures`, body: the signature line, `text/plain`).
+/// (`POST …/polls/<poll>/log/cosignatures?size=<size>`, body: the signature line, `text/plain`).
 ///
 /// It never cosigns a checkpoint that does not extend the previous one: a split view shows as
 /// a `history.forked` finding instead, and the witness keeps its last checkpoint.
@@ -66,7 +66,7 @@ public struct Witness {
         if case .cosigned(let line, let checkpoint) = outcome {
             try state.save(origin: origin, size: Int64(checkpoint.size), note: latest.note)
             if let submitURL {
-                _ = try client.post(submitURL, body: Array(line.utf8))
+                _ = try client.post(Self.submission(submitURL, size: checkpoint.size), body: Array(line.utf8))
             }
         }
         return outcome
@@ -74,6 +74,14 @@ public struct Witness {
 }
 
 extension Witness {
+    /// `url` with `size=<size>` added to its query: the service checks the line against its
+    /// checkpoint of exactly that size (the latest may have moved on meanwhile).
+    public static func submission(_ url: URL, size: UInt64) -> URL {
+        guard var components = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return url }
+        components.queryItems = (components.queryItems ?? []) + [URLQueryItem(name: "size", value: String(size))]
+        return components.url ?? url
+    }
+
     /// A new witness key named `name`: the signer key (secret, for `--key`) and the verifier
     /// key (public, for `--witness-key` and the service's list of witnesses).
     public static func generateKey(name: String) throws(AuditError) -> (signerKey: String, verifierKey: String) {

@@ -61,7 +61,7 @@ extension PetitionService {
         let checkpoint = try await checkpoints.covering(id.bytes, size: logReceipt.position + 1)
         let proof = try await store.inclusionProof(logID: id.bytes, index: logReceipt.position, treeSize: checkpoint.treeSize)
         return Receipt(pollID: id, position: UInt64(logReceipt.position), entryHash: logReceipt.entryHash.hex,
-                       checkpoint: checkpoint.note, inclusionProof: proof.map(\.hex))
+                       checkpoint: try await cosigned(checkpoint, poll: id), inclusionProof: proof.map(\.hex))
     }
 
     /// Refuses a replayed entry or a one-time key bound to another credential (committed

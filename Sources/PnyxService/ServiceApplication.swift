@@ -42,7 +42,9 @@ extension PetitionService {
 ///   `GET /polls/{poll}/proofs/consistency?from=A[&to=B]`;
 /// - the public log, in the log export layout: `GET /polls/{poll}/log/checkpoint`,
 ///   `…/log/checkpoints/{size}`, `…/log/tile/{L}/{N}[.p/{W}]`, `…/log/tile/entries/{N}[.p/{W}]`,
-///   `…/log/log.json`, `…/log/verifier.txt`;
+///   `…/log/log.json`, `…/log/verifier.txt` (checkpoints carry the witnesses' cosignatures);
+/// - witnesses: `POST /polls/{poll}/log/cosignatures[?size=N]`; fresh receipts:
+///   `GET /polls/{poll}/receipts/{position}` (``ServiceRoutes/addCosignatureRoutes(to:)``);
 /// - citizens: `POST /polls/{poll}/entries` (an ``PnyxCore/Entry``; answers a receipt),
 ///   `POST /proposals` (a petition ``PollDraft``);
 /// - officials (`Authorization: Bearer <official token>`): `POST /official/polls/{poll}/entries`
@@ -76,6 +78,7 @@ public func buildServiceRouter(
     routes.addProofRoutes(to: v1)
     routes.addTallyRoutes(to: v1)
     routes.addLogRoutes(to: v1)
+    routes.addCosignatureRoutes(to: v1)
     routes.addCertificateRoutes(to: v1)
     routes.addAdminRoutes(to: v1)
     router.addHealthRoute(pool: service.pool)

@@ -31,6 +31,9 @@ public import PnyxTransparency
 /// - `PNYX_SERVICE_CHECKPOINT_INTERVAL_MS` — background checkpoint interval — `1000`.
 /// - `PNYX_SERVICE_BODY_LIMIT` — the largest request body in bytes — `65536`.
 /// - `PNYX_SERVICE_HOST`, `PNYX_SERVICE_PORT` — where to listen — `127.0.0.1`, `8080`.
+/// - `PNYX_WITNESS_KEYS` — comma-separated witness cosignature verifier keys
+///   (`<name>+<id>+<base64>`, from `pnyx-audit keygen`) whose cosignatures the service accepts
+///   and serves with its checkpoints — none.
 ///
 /// Secrets (key, tokens) are never logged: ``description`` redacts them.
 public struct ServiceConfiguration: Sendable, CustomStringConvertible {
@@ -65,6 +68,8 @@ public struct ServiceConfiguration: Sendable, CustomStringConvertible {
     public var host: String
     /// Listening port (0: any free port).
     public var port: Int
+    /// The witnesses whose checkpoint cosignatures are accepted and served.
+    public var witnessKeys: [CosignatureVerifier] = []
 
     /// A configuration built in memory.
     public init(
@@ -122,6 +127,13 @@ public struct ServiceConfiguration: Sendable, CustomStringConvertible {
             poolSize: try integer("PNYX_SERVICE_POOL_SIZE", 8, minimum: 2),
             host: value("PNYX_SERVICE_HOST") ?? "127.0.0.1",
             port: try integer("PNYX_SERVICE_PORT", 8080, minimum: 0))
+        for key in (value("PNYX_WITNESS_KEYS") ?? "").split(separator: ",") {
+            guard let verifier = try? CosignatureVerifier(verifierKey: key.trimmingCharacters(in: .whitespaces)) else {
+                throw ServiceError(.configurationInvalid, .internalServerError,
+                                   "PNYX_WITNESS_KEYS must list witness verifier keys <name>+<id>+<base64>, not \(key)")
+            }
+            witnessKeys.append(verifier)
+        }
     }
 
     /// Parses `name:token,name:token`.

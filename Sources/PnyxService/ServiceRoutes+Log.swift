@@ -21,7 +21,8 @@ extension ServiceRoutes {
             guard let latest = try await service.store.latestCheckpoint(logID: id.bytes) else {
                 throw ServiceError(.logNotFound, .notFound, "poll \(id) has no checkpoint yet; retry in a second")
             }
-            return JSONResponse.cacheable(Array(latest.note.utf8), request: request, policy: .maxAge(seconds: 1), contentType: text)
+            let note = try await service.cosigned(latest, poll: id)
+            return JSONResponse.cacheable(Array(note.utf8), request: request, policy: .maxAge(seconds: 1), contentType: text)
         }
         router.get("polls/:poll/log/checkpoints/:size") { request, context -> Response in
             let id = try pollID(context)
@@ -29,7 +30,10 @@ extension ServiceRoutes {
                   let checkpoint = try await service.checkpoint(id, size: size) else {
                 throw ServiceError(.logNotFound, .notFound, "poll \(id) has no checkpoint of that size")
             }
-            return JSONResponse.cacheable(Array(checkpoint.note.utf8), request: request, policy: .immutable, contentType: text)
+            // Witnesses may cosign a checkpoint later: immutable only without witnesses.
+            let note = try await service.cosigned(checkpoint, poll: id)
+            let policy: CachePolicy = service.configuration.witnessKeys.isEmpty ? .immutable : .maxAge(seconds: 10)
+            return JSONResponse.cacheable(Array(note.utf8), request: request, policy: policy, contentType: text)
         }
         router.get("polls/:poll/log/verifier.txt") { request, context -> Response in
             let id = try pollID(context)

@@ -29,6 +29,7 @@ public enum ServiceSchema {
     public static let tables = [
         "service_polls", "service_tallies", "service_nullifiers", "service_official_entries",
         "service_certificates", "service_lifecycle", "service_entry_digests", "service_proposals",
+        "service_cosignatures",
         "service_countersignatures",
     ]
 
@@ -104,6 +105,19 @@ public enum ServiceSchema {
                 recorded_at     bigint   NOT NULL,
                 PRIMARY KEY (poll_id, threshold_index, public_key),
                 FOREIGN KEY (poll_id, threshold_index) REFERENCES service_certificates (poll_id, threshold_index)
+            );
+            """),
+        // Witness cosignatures of checkpoints (``CosignatureStore``): the latest of each
+        // witness key on each checkpoint size.
+        Migration(version: 3, name: "create_service_cosignatures", sql: """
+            CREATE TABLE service_cosignatures (
+                poll_id     bytea       NOT NULL CHECK (length(poll_id) = 16),
+                tree_size   bigint      NOT NULL CHECK (tree_size > 0),
+                witness     text        NOT NULL,
+                line        text        NOT NULL,
+                cosigned_at bigint      NOT NULL,
+                received_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (poll_id, tree_size, witness)
             );
             """),
     ])

@@ -25,6 +25,7 @@ struct PnyxBench: ParsableCommand {
         if wanted("merkle") { print("merkle:"); try MerkleBenchmarks.run(&report) }
         if wanted("broker") { print("broker:"); try BrokerBenchmarks.run(&report) }
         if wanted("log") { print("log:"); try LogBenchmarks.run(&report) }
+        if wanted("audit") { print("audit:"); try AuditBenchmarks.run(&report) }
         if wanted("service") { print("service:"); try ServiceBenchmarks.run(&report, quick: quick) }
         print()
         print(report.table())

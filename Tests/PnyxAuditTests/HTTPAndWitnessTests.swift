@@ -85,7 +85,7 @@ struct HTTPAndWitnessTests {
             return
         }
         #expect(server.posts.count == 1)
-        #expect(server.posts.first?.path == "/polls/\(fixture.pollID.hex)/log/cosignatures")
+        #expect(server.posts.first?.path == "/polls/\(fixture.pollID.hex)/log/cosignatures?size=\(checkpoint.size)")
         #expect(server.posts.first?.body == line)
         var note = checkpoint.note()
         note.signatures = [try Note(parsing: Array((checkpoint.text + "\n" + line).utf8)).signatures[0]]
