@@ -1,6 +1,6 @@
 public import Foundation
 public import PnyxCore
-import PnyxCrypto
+public import PnyxCrypto
 public import PnyxTransparency
 
 /// Checking receipts locally with PnyxTransparency: the checkpoint's signature by the
@@ -56,6 +56,39 @@ public enum ReceiptCheck {
                 proof: try answer.proof.map { try MerkleHash(hex: $0) }, rootHash: try MerkleHash(bytes: latest.rootHash))
         } catch {
             throw ClientError(.receiptBadProof, "the fresh inclusion proof does not lead to the latest checkpoint's root: \(error)")
+        }
+    }
+
+    /// Verifies that the log's leaf at the receipt's position (from its entry bundle of
+    /// `width` leaves) hashes to the receipt's entry hash and holds the entry this wallet
+    /// signed: same poll and payload, made with `oneTimeKey`, whose signature verifies
+    /// (`receipt.entry_mismatch` otherwise).
+    public static func verifyLeaf(
+        _ receipt: Receipt, bundle: [UInt8], width: Int, payload: EntryPayload, oneTimeKey: Ed25519.PublicKey
+    ) throws(ClientError) {
+        let leaves: [[UInt8]]
+        do { leaves = try LogExport.parseEntryBundle(bundle, count: width, path: "entries") } catch {
+            throw ClientError(.badResponse, "the service's entry bundle is malformed: \(error.reason)")
+        }
+        let index = Int(receipt.position % UInt64(Tile.fullWidth))
+        guard index < leaves.count else { throw ClientError(.badResponse, "the entry bundle has no leaf \(index)") }
+        let bytes = leaves[index]
+        guard MerkleHash.leafHash(bytes).hex == receipt.entryHash else {
+            throw ClientError(.receiptEntryMismatch, "the log's leaf at position \(receipt.position) does not hash to the receipt's entry hash")
+        }
+        let entry: Entry
+        do {
+            let leaf = try LogLeaf(bytes: bytes)
+            guard leaf.position == receipt.position, case .entry(let found) = try LogRecord(leafPayload: leaf.payload).body else {
+                throw ClientError(.receiptEntryMismatch, "the log's leaf at position \(receipt.position) is not an entry")
+            }
+            entry = found
+        } catch let error as ClientError { throw error } catch {
+            throw ClientError(.receiptEntryMismatch, "the log's leaf at position \(receipt.position) does not decode: \(error)")
+        }
+        guard entry.pollID == receipt.pollID, entry.payload == payload, entry.credential.oneTimeKey == oneTimeKey,
+              oneTimeKey.isValidSignature(entry.signature, for: entry.signedBytes) else {
+            throw ClientError(.receiptEntryMismatch, "the log's leaf at position \(receipt.position) is not the entry this wallet signed")
         }
     }
 
@@ -164,6 +197,11 @@ extension WalletClient {
                         receipt, in: latest, answer: try await service.inclusionProof(id, position: receipt.position, size: latest.size))
                     try ReceiptCheck.verifyConsistency(
                         from: own, to: latest, answer: try await service.consistencyProof(id, from: own.size, to: latest.size))
+                    if let oneTimeKey = record.credential?.oneTimeKey {
+                        let bundle = try await service.entryBundle(id, position: receipt.position, treeSize: latest.size)
+                        try ReceiptCheck.verifyLeaf(receipt, bundle: bundle.bytes, width: bundle.width, payload: stored.payload,
+                                                    oneTimeKey: oneTimeKey)
+                    }
                     results.append(CheckResult(pollID: id, title: record.title, kind: stored.kind, position: receipt.position,
                                                receiptSize: size, latestSize: latest.size, failure: nil))
                 } catch let error where error.code == ClientError.Code.unreachable.rawValue {

@@ -1,5 +1,6 @@
 public import Foundation
 public import PnyxCore
+import PnyxTransparency
 
 /// The service's public API (`/v1` on the service) as the wallet uses it: identity, polls,
 /// key directories, entries and proofs.
@@ -81,6 +82,19 @@ public struct ServiceAPI: Sendable {
     public func latestCheckpoint(_ id: PollID) async throws(ClientError) -> String {
         let data = try await client.send("GET", "polls/\(id.hex)/log/checkpoint", body: nil, accept: "text/plain")
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The entry bundle (c2sp.org/tlog-tiles) holding the leaf at `position` in the tree of
+    /// `treeSize` leaves, and how many leaves it holds.
+    public func entryBundle(_ id: PollID, position: UInt64, treeSize: UInt64) async throws(ClientError) -> (bytes: [UInt8], width: Int) {
+        let index = position / UInt64(Tile.fullWidth)
+        let width = Int(min(UInt64(Tile.fullWidth), treeSize - index * UInt64(Tile.fullWidth)))
+        let tile: Tile
+        do { tile = try Tile(level: 0, index: Int64(index), width: width) } catch {
+            throw ClientError(.invalidInput, "no entry bundle holds position \(position) of \(treeSize)")
+        }
+        let data = try await client.send("GET", "polls/\(id.hex)/log/\(tile.entriesPath)", body: nil, accept: "application/octet-stream")
+        return (Array(data), width)
     }
 
     /// The inclusion proof of the entry at `position` in the tree of `size` entries.
