@@ -20,6 +20,7 @@ final class LogAppender: @unchecked Sendable {
     // Guarded by `lock`.
     private var pending: [Pending] = []
     private var draining = false
+    private var committed: Int64?
     // Touched only by the single drain task.
     private var frontier: LogFrontier?
 
@@ -29,6 +30,9 @@ final class LogAppender: @unchecked Sendable {
         self.maxBatch = maxBatch
         self.observer = observer
     }
+
+    /// The log's size after the last batch this appender committed (nil before the first).
+    var committedSize: Int64? { lock.withLock { committed } }
 
     /// Queues `payload`; returns its receipt once its batch committed.
     func append(_ payload: [UInt8]) async throws -> LogReceipt {
@@ -93,6 +97,7 @@ final class LogAppender: @unchecked Sendable {
                     prepared = nextPrepared
                 }
                 frontier = newFrontier
+                lock.withLock { committed = max(committed ?? 0, newFrontier.size) }
                 for (waiter, receipt) in zip(batch, receipts) { waiter.continuation.resume(returning: receipt) }
             } catch let rejection as LogBatchRejection where !rejection.errors.isEmpty {
                 // The observer refused some appends: fail those, queue the others again

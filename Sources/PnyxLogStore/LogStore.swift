@@ -36,7 +36,7 @@ public final class LogStore: Sendable {
     /// The configuration.
     public let configuration: Configuration
     let logger: Logger
-    private let appenders = AppenderRegistry()
+    let appenders = AppenderRegistry()
 
     /// A store over `pool`. Call ``migrate()`` once before use.
     public init(pool: PostgresPool, configuration: Configuration = Configuration(),
@@ -106,10 +106,22 @@ public final class LogStore: Sendable {
     }
 }
 
+extension LogStore {
+    /// The size of `logID` after the last batch this process committed to it, or nil if this
+    /// process has not appended to it. Updated before the batch's appends return, so a caller
+    /// whose append returned sees at least its entry. Appends by other processes are not seen:
+    /// use it to invalidate local caches, never as the log's head.
+    public func locallyCommittedSize(logID: [UInt8]) -> Int64? {
+        appenders.existing(logID)?.committedSize
+    }
+}
+
 /// One ``LogAppender`` per log in this process.
 final class AppenderRegistry: @unchecked Sendable {
     private let lock = NSLock()
     private var appenders: [[UInt8]: LogAppender] = [:]
+
+    func existing(_ logID: [UInt8]) -> LogAppender? { lock.withLock { appenders[logID] } }
 
     func appender(_ logID: [UInt8], pool: PostgresPool, maxBatch: Int, observer: (any LogBatchObserver)?) -> LogAppender {
         lock.withLock {

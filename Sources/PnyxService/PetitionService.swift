@@ -29,6 +29,7 @@ public final class PetitionService: Sendable {
     let keeper: TallyKeeper
     let checkpoints: CheckpointCoalescer
     let polls = PollCache()
+    let readCache = ReadCache()
     let reservations = NullifierReservations()
     let brokerKeyCache = BrokerKeyCache()
     let schedule = ScheduleTask()
@@ -106,7 +107,10 @@ public final class PetitionService: Sendable {
     }
 
     /// Forgets the cached state of `id` (after a lifecycle change).
-    func invalidate(_ id: PollID) { polls.remove(id) }
+    func invalidate(_ id: PollID) {
+        polls.remove(id)
+        readCache.forget(id)
+    }
 
     /// The broker's key (fetched once).
     func brokerKey() async throws -> Ed25519.PublicKey {

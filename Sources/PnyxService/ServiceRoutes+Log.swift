@@ -56,9 +56,12 @@ extension ServiceRoutes {
             guard let tile = try? (isEntries ? Tile(entriesPath: path) : Tile(path: path)) else {
                 throw ServiceError(.logNotFound, .notFound, "\(path) is not a c2sp.org/tlog-tiles path")
             }
-            let data = isEntries
-                ? try await service.store.entryBundle(logID: id.bytes, tile)
-                : try await service.store.tile(logID: id.bytes, tile)
+            // A tile path (full, or partial of width W) always names the same bytes.
+            let data = try await service.cachedRead("tile", id, path, lifetime: tile.isPartial ? 1 : 300) {
+                isEntries
+                    ? try await service.store.entryBundle(logID: id.bytes, tile)
+                    : try await service.store.tile(logID: id.bytes, tile)
+            }
             return JSONResponse.cacheable(data, request: request, policy: tile.isPartial ? .maxAge(seconds: 60) : .immutable,
                                           contentType: "application/octet-stream")
         }

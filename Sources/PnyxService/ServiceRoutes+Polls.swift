@@ -76,12 +76,15 @@ extension ServiceRoutes {
         }
         router.get("polls/:poll") { request, context -> Response in
             let id = try pollID(context)
-            let state = try await service.poll(id)
-            let page = PollPage(
-                poll: PollView(state), tally: try? await service.tally(id).summary(),
-                lifecycle: try await service.lifecycle(id).map { PollPage.Record(position: $0.position, event: $0.event) },
-                certificates: try await service.certificates(id), verifierKey: service.verifierKey)
-            return try JSONResponse.cacheable(page, request: request, policy: .maxAge(seconds: 2))
+            let bytes = try await service.cachedRead("page", id, lifetime: 1) {
+                let state = try await service.poll(id)
+                let page = PollPage(
+                    poll: PollView(state), tally: try? await service.tally(id).summary(),
+                    lifecycle: try await service.lifecycle(id).map { PollPage.Record(position: $0.position, event: $0.event) },
+                    certificates: try await service.certificates(id), verifierKey: service.verifierKey)
+                return Array(try JSONResponse.encoder().encode(page))
+            }
+            return JSONResponse.cacheable(bytes, request: request, policy: .maxAge(seconds: 2))
         }
         router.get("polls/:poll/directory") { request, context -> Response in
             let state = try await service.poll(try pollID(context))

@@ -14,8 +14,9 @@ extension ServiceRoutes {
     func addTallyRoutes(to router: RouterGroup<BasicRequestContext>) {
         // The stored counts (one row, rewritten by every append transaction).
         router.get("polls/:poll/tally") { request, context -> Response in
-            let tally = try await service.tally(try pollID(context))
-            return JSONResponse.cacheable(tally.summaryJSON, request: request, policy: .maxAge(seconds: 2))
+            let id = try pollID(context)
+            let bytes = try await service.cachedRead("tally", id, lifetime: 1) { try await service.tally(id).summaryJSON }
+            return JSONResponse.cacheable(bytes, request: request, policy: .maxAge(seconds: 2))
         }
         // Recomputes the counts from the log and compares.
         router.get("polls/:poll/tally/check") { request, context -> Response in
