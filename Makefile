@@ -30,10 +30,10 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-## bench: release-mode benchmarks; prints a table and writes .bench/results.json.
+## bench: release-mode benchmarks; prints a table and writes .bench/results.json (ARGS=--quick for a smoke run, ARGS="--only log,service" for some groups).
 bench: deps
 	$(SWIFT) build -c release --scratch-path $(RELEASE_PATH) --product pnyx-bench
-	$(RELEASE_PATH)/release/pnyx-bench --output .bench/results.json
+	$(RELEASE_PATH)/release/pnyx-bench --output .bench/results.json $(ARGS)
 
 ## chaos: SIGKILL the service 20 times and stop PostgreSQL under load, two services on one
 ## database, bad input in bulk; 0 acknowledged entries lost and every poll audited (docs/RELIABILITY.md).

@@ -27,8 +27,8 @@ import PnyxTransparency
 ///   as `service.write_p99_ms_under_readers`.
 enum ServiceBenchmarks {
     struct Sizes: Sendable {
-        var peakEntries = 24_000
-        var peakSeconds: Int64 = 8
+        var peakEntries = 20_000
+        var peakSeconds: Int64 = 6
         var halfSeconds: Int64 = 5
         var crowdSeconds: Int64 = 5
         var crowdWriteRate = 1_000.0
