@@ -216,10 +216,12 @@ public struct FuzzHarness {
             var files = fixture.export
             var changed = "none"
             if index > 0 {
-                changed = paths[mutator.int(0..<paths.count)]
-                let mutated = changed == LogExport.manifestPath || changed == "tally.json"
-                    ? mutator.mutateJSON(files[changed]!) : mutator.mutate(files[changed]!)
-                if mutated == files[changed]! { continue }
+                var mutated: [UInt8]
+                repeat {  // a mutation that changes nothing is drawn again: every input differs
+                    changed = paths[mutator.int(0..<paths.count)]
+                    mutated = changed == LogExport.manifestPath || changed == "tally.json"
+                        ? mutator.mutateJSON(files[changed]!) : mutator.mutate(files[changed]!)
+                } while mutated == files[changed]!
                 files[changed] = mutated
                 if mutator.int(0..<8) == 0 { files[paths[mutator.int(0..<paths.count)]] = nil }
             }
