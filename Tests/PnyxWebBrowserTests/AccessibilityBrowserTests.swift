@@ -45,33 +45,35 @@ extension WebDriver {
     }
 }
 
-@Suite("PnyxWeb: every page on a phone and at 200 % zoom, in a real headless Chromium", .serialized)
-struct AccessibilityBrowserTests {
-    @Test func everyPageFitsAPhoneAndTwiceTheZoomWithLabelledControls() async throws {
-        try await WebWorld.with { world in
-            let polls = try await world.openPolls([world.petitionDraft(), world.consultationDraft()])
-            let pages = ["/", "/p/\(polls[0].id.hex)", "/p/\(polls[1].id.hex)", "/p/\(polls[0].id.hex)/take-part",
-                         "/p/\(polls[1].id.hex)/take-part", "/receipt", "/me", "/propose", "/audit", "/admin"]
-            try await withBrowser { browser in
-                for (name, width, height, scale, mobile) in [("phone", 390, 844, 3.0, true), ("zoom200", 640, 500, 2.0, false)] {
-                    try await browser.emulate(width: width, height: height, scale: scale, mobile: mobile)
-                    for language in ["fr", "en"] {
-                        for (index, path) in pages.enumerated() {
-                            try await browser.go(world.serviceURL + path + "?lang=\(language)")
-                            let problems = try await browser.accessibilityProblems()
-                            #expect(problems.isEmpty, "\(name) \(language) \(path): \(problems)")
-                            if language == "fr" { try await browser.screenshot("40-\(name)-\(index)") }
+extension ChromiumSuites {
+    @Suite("PnyxWeb: every page on a phone and at 200 % zoom, in a real headless Chromium", .serialized)
+    struct AccessibilityBrowserTests {
+        @Test func everyPageFitsAPhoneAndTwiceTheZoomWithLabelledControls() async throws {
+            try await WebWorld.with { world in
+                let polls = try await world.openPolls([world.petitionDraft(), world.consultationDraft()])
+                let pages = ["/", "/p/\(polls[0].id.hex)", "/p/\(polls[1].id.hex)", "/p/\(polls[0].id.hex)/take-part",
+                             "/p/\(polls[1].id.hex)/take-part", "/receipt", "/me", "/propose", "/audit", "/admin"]
+                try await withBrowser { browser in
+                    for (name, width, height, scale, mobile) in [("phone", 390, 844, 3.0, true), ("zoom200", 640, 500, 2.0, false)] {
+                        try await browser.emulate(width: width, height: height, scale: scale, mobile: mobile)
+                        for language in ["fr", "en"] {
+                            for (index, path) in pages.enumerated() {
+                                try await browser.go(world.serviceURL + path + "?lang=\(language)")
+                                let problems = try await browser.accessibilityProblems()
+                                #expect(problems.isEmpty, "\(name) \(language) \(path): \(problems)")
+                                if language == "fr" { try await browser.screenshot("40-\(name)-\(index)") }
+                            }
                         }
                     }
-                }
 
-                // The keyboard alone: the skip link comes first and leads to the content.
-                try await browser.emulate(width: 1280, height: 1000, scale: 1, mobile: false)
-                try await browser.go(world.serviceURL + "/?lang=en")
-                try await browser.press("\u{E004}")
-                #expect(try await browser.script("return document.activeElement.className;") as? String == "skip")
-                try await browser.press("\u{E007}")
-                #expect(try await browser.script("return location.hash;") as? String == "#main")
+                    // The keyboard alone: the skip link comes first and leads to the content.
+                    try await browser.emulate(width: 1280, height: 1000, scale: 1, mobile: false)
+                    try await browser.go(world.serviceURL + "/?lang=en")
+                    try await browser.press("\u{E004}")
+                    #expect(try await browser.script("return document.activeElement.className;") as? String == "skip")
+                    try await browser.press("\u{E007}")
+                    #expect(try await browser.script("return location.hash;") as? String == "#main")
+                }
             }
         }
     }

@@ -151,3 +151,8 @@ struct WebWorld: Sendable {
         return (response.status, String(buffer: response.body))
     }
 }
+
+/// Every suite that drives Chromium, one after another: one browser at a time on a loaded
+/// machine instead of four (each suite starts its own chromedriver and stops it).
+@Suite("PnyxWeb in a real headless Chromium", .serialized)
+enum ChromiumSuites {}
