@@ -169,7 +169,7 @@ public struct ChaosHarness: Sendable {
     private func phases(world: ChaosWorld, random: inout SeededGenerator, report: inout Report) async throws {
         // Entries, prepared through the real protocol before any load.
         let tokens = try await world.enrolResidents(options.residents, say: say)
-        let (polls, opensAt) = try await world.openPolls(options.polls, lead: 10)
+        let (polls, opensAt) = try await world.openPolls(options.polls, lead: 20)
         var entries = try await world.prepareEntries(tokens: tokens, polls: polls)
         entries.shuffle(using: &random)
         report.entriesPrepared = entries.count
