@@ -60,7 +60,7 @@ struct UpCommand: AsyncParsableCommand {
         brokerConfiguration.logOriginPrefix = "pnyx.demo/broker/register/"
         let serviceConfiguration = ServiceConfiguration(
             databaseURL: databases.serviceURL, brokerURL: "http://127.0.0.1:\(brokerPort)", serviceKey: serviceKey,
-            keyName: "pnyx.demo", adminTokens: ["admin": adminToken], officialTokens: ["official": officialToken],
+            keyName: "pnyx.demo", adminTokens: [adminToken: "admin"], officialTokens: [officialToken: "official"],
             logOriginPrefix: "pnyx.demo/poll/", port: servicePort)
 
         let broker = try await Broker.start(configuration: brokerConfiguration, logger: logger)
