@@ -53,8 +53,9 @@ public struct AdminClient: Sendable {
     /// The administrator's bearer token.
     public let token: String
 
-    /// A client of the service at `serviceURL` (its root or its `/v1`).
-    public init(serviceURL: URL, token: String, timeout: TimeInterval = 30) {
+    /// A client of the service at `serviceURL` (its root or its `/v1`). The timeout is long:
+    /// publishing waits for the broker to make one RSA key per class.
+    public init(serviceURL: URL, token: String, timeout: TimeInterval = 300) {
         let root = serviceURL.absoluteString.hasSuffix("/") ? String(serviceURL.absoluteString.dropLast()) : serviceURL.absoluteString
         let base = root.hasSuffix("/v1") ? root : root + "/v1"
         api = APIClient(baseURL: URL(string: base) ?? serviceURL, timeout: timeout)
