@@ -19,6 +19,57 @@ extension Request {
         }
     }
 
+    /// Like ``decodeJSON(_:limit:)`` for a type that encodes back to JSON, and strict: a key
+    /// that `type` does not know (at any depth) is refused with `request.unknown_field` (400)
+    /// rather than silently dropped, so a client never believes a field it sent was honoured.
+    /// Keys whose value is `null` are treated as absent.
+    public func decodeJSON<T: Codable>(_ type: T.Type, limit: Int) async throws -> T {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: limit)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw APIError.tooLarge(limit: limit)
+        }
+        return try Self.decodeStrictJSON(type, from: Data(buffer.readableBytesView))
+    }
+
+    /// Decodes `data` as `type` and refuses keys `type` does not know (see
+    /// ``decodeJSON(_:limit:)-(T.Type,_)``): `request.malformed` or `request.unknown_field`.
+    static func decodeStrictJSON<T: Codable>(_ type: T.Type, from data: Data) throws -> T {
+        let value: T
+        do {
+            value = try JSONDecoder().decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw APIError.malformed("invalid JSON body: \(describe(error))")
+        }
+        guard let given = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
+              let known = try? JSONSerialization.jsonObject(with: JSONEncoder().encode(value), options: [.fragmentsAllowed])
+        else { return value }
+        if let path = unknownKey(in: given, knownFrom: known, path: []) {
+            throw APIError(.badRequest, code: "request.unknown_field",
+                           reason: "unknown field \(path); remove it (the API refuses fields it does not define)")
+        }
+        return value
+    }
+
+    /// The path of the first key of `given` that `known` (the decoded value encoded again) lacks.
+    static func unknownKey(in given: Any, knownFrom known: Any, path: [String]) -> String? {
+        if let object = given as? [String: Any] {
+            guard let knownObject = known as? [String: Any] else { return nil }
+            for key in object.keys.sorted() {
+                let value = object[key]!
+                if value is NSNull { continue }
+                guard let knownValue = knownObject[key] else { return (path + [key]).joined(separator: ".") }
+                if let found = unknownKey(in: value, knownFrom: knownValue, path: path + [key]) { return found }
+            }
+        } else if let array = given as? [Any], let knownArray = known as? [Any], array.count == knownArray.count {
+            for (index, element) in array.enumerated() {
+                if let found = unknownKey(in: element, knownFrom: knownArray[index], path: path + [String(index)]) { return found }
+            }
+        }
+        return nil
+    }
+
     /// The bearer token of the `Authorization` header, if any.
     public var bearerToken: String? {
         guard let value = headers[.authorization] else { return nil }

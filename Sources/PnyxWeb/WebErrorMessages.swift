@@ -6,6 +6,7 @@ public enum WebErrorMessages {
     public static let english: [String: String] = [
         "request.malformed": "The request was malformed. Reload the page and try again.",
         "request.too_large": "The request is too large.",
+        "request.unknown_field": "The request carries a field the server does not know. Reload the page and try again.",
         "auth.invalid_credentials": "Wrong resident identifier or passphrase.",
         "auth.locked_out": "Too many failed attempts: your account is locked for a while. Try again later.",
         "auth.session_required": "Please log in at the broker first.",
@@ -98,6 +99,7 @@ public enum WebErrorMessages {
     public static let french: [String: String] = [
         "request.malformed": "La requête est mal formée. Rechargez la page et réessayez.",
         "request.too_large": "La requête est trop grande.",
+        "request.unknown_field": "La requête contient un champ que le serveur ne connaît pas. Rechargez la page et réessayez.",
         "auth.invalid_credentials": "Identifiant d'habitant ou phrase secrète incorrect.",
         "auth.locked_out": "Trop d'essais manqués : votre compte est bloqué un moment. Réessayez plus tard.",
         "auth.session_required": "Connectez-vous d'abord au tiers de confiance.",

@@ -108,12 +108,32 @@ struct RefusalTests {
     func malformedAndUnauthenticated() async throws {
         try await PnyxWorld.with { world in
             let poll = try await world.openPoll(world.petitionDraft())
-            let size = try await world.logSize(poll.id)
+            var size = try await world.logSize(poll.id)
             let path = "/v1/polls/\(poll.id.hex)/entries"
             try await expectRefused(try await world.client.raw(.post, path, bytes: Array("{\"pollID\": ".utf8)),
                                     "request.malformed", .badRequest, world: world, poll: poll.id, size: size)
             try await expectRefused(try await world.client.raw(.post, path, bytes: Array("{\"pollID\": \"zz\"}".utf8)),
                                     "request.malformed", .badRequest, world: world, poll: poll.id, size: size)
+            // A valid entry with a field the API does not define, at the top and nested: refused, not ignored.
+            let voter = try await world.citizen("R1", poll: poll)
+            let valid = try JSONSerialization.jsonObject(with: JSONEncoder().encode(try voter.entry(.sign(nil)))) as! [String: Any]
+            var extraTop = valid
+            extraTop["comment"] = "ignored?"
+            try await expectRefused(try await world.client.raw(.post, path, bytes: Array(try JSONSerialization.data(withJSONObject: extraTop))),
+                                    "request.unknown_field", .badRequest, world: world, poll: poll.id, size: size)
+            var extraNested = valid
+            var credential = valid["credential"] as! [String: Any]
+            credential["level"] = "gold"
+            extraNested["credential"] = credential
+            let nested = try await world.client.raw(.post, path, bytes: Array(try JSONSerialization.data(withJSONObject: extraNested)))
+            #expect(String(buffer: nested.body).contains("credential.level"))
+            try await expectRefused(nested, "request.unknown_field", .badRequest, world: world, poll: poll.id, size: size)
+            // The same entry without the extra fields (explicit nulls are absent fields) is accepted.
+            var withNull = valid
+            withNull["comment"] = NSNull()
+            let accepted = try await world.client.raw(.post, path, bytes: Array(try JSONSerialization.data(withJSONObject: withNull)))
+            #expect(accepted.status == .created, "\(String(buffer: accepted.body))")
+            size = try await world.logSize(poll.id)
             let oversized = Array("{\"pad\":\"".utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: 20_000) + Array("\"}".utf8)
             try await expectRefused(try await world.client.raw(.post, path, bytes: oversized),
                                     "request.too_large", .contentTooLarge, world: world, poll: poll.id, size: size)
