@@ -86,11 +86,24 @@ public struct HTTPBrokerClient: BrokerClient {
             throw Self.unavailable("cannot reach the broker at \(baseURL): \(error); check PNYX_BROKER_URL")
         }
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        guard (200..<300).contains(status) else {
-            let text = String(decoding: data.prefix(1024), as: UTF8.self)
-            throw Self.unavailable("the broker answered \(status) to \(method) /\(path): \(text)")
-        }
+        guard (200..<300).contains(status) else { throw Self.error(status: status, body: data, request: "\(method) /\(path)") }
         return data
+    }
+
+    /// The error for a non-2xx answer: a 4xx with the broker's `{"error":{"code","reason"}}`
+    /// body is `broker.refused` (409) naming the broker's code, so the administration sees why
+    /// (`poll.already_open`, …); anything else is `broker.unavailable` (502).
+    static func error(status: Int, body: Data, request: String) -> ServiceError {
+        struct Body: Decodable {
+            struct Inner: Decodable { let code: String; let reason: String }
+            let error: Inner
+        }
+        if (400..<500).contains(status), let answer = try? JSONDecoder().decode(Body.self, from: body) {
+            return ServiceError(.brokerRefused, .conflict,
+                                "the broker refused \(request) with \(answer.error.code): \(answer.error.reason)")
+        }
+        let text = String(decoding: body.prefix(1024), as: UTF8.self)
+        return unavailable("the broker answered \(status) to \(request): \(text)")
     }
 
     static func unavailable(_ reason: String) -> ServiceError {

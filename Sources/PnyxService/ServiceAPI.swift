@@ -55,7 +55,7 @@ enum ServiceAPI {
         "proposal.unknown": 404, "proposal.decided": 409,
         "certificate.threshold_not_reached": 409, "certificate.unknown": 404,
         "countersignature.invalid_signature": 422, "countersignature.unknown_key": 403,
-        "broker.unavailable": 502, "broker.invalid_directory": 502,
+        "broker.unavailable": 502, "broker.refused": 409, "broker.invalid_directory": 502,
         "proof.invalid_range": 400, "log.not_found": 404, "log.no_checkpoint": 404, "tally.mismatch": 500,
         "db.connection_failed": 503, "witness.unknown": 403, "witness.invalid_signature": 422, "checkpoint.unknown": 404,
     ]
@@ -158,7 +158,7 @@ enum ServiceAPI {
         Endpoint(method: "post", path: "/v1/admin/polls/{poll}/publish", auth: .admin,
                  summary: "Publishes a draft: registers it with the broker and logs its key directory.",
                  request: .json("Empty"), answer: .json("PollView"),
-                 errors: admin + ["poll.unknown", "poll.invalid_state", "broker.unavailable", "broker.invalid_directory"]),
+                 errors: admin + ["poll.unknown", "poll.invalid_state", "broker.unavailable", "broker.refused", "broker.invalid_directory"]),
         Endpoint(method: "post", path: "/v1/admin/polls/{poll}/open", auth: .admin,
                  summary: "Opens a published poll (idempotent: an open poll is answered as it is). Polls also open by themselves at their opening time.",
                  request: .json("Empty"), answer: .json("PollView"), errors: admin + ["poll.unknown", "poll.invalid_state"]),

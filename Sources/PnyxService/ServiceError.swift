@@ -43,6 +43,9 @@ public struct ServiceError: Error, Hashable, Sendable, CustomStringConvertible, 
         public static let countersignatureUnknownKey = Code(rawValue: "countersignature.unknown_key")
         /// The broker could not be reached or answered with an error (502).
         public static let brokerUnavailable = Code(rawValue: "broker.unavailable")
+        /// The broker refused the request with an error of its own, named in the reason (409),
+        /// e.g. `poll.already_open` when a draft is published after its opening time.
+        public static let brokerRefused = Code(rawValue: "broker.refused")
         /// The broker's key directory does not match the poll or its broker key (502).
         public static let brokerInvalidDirectory = Code(rawValue: "broker.invalid_directory")
         /// A size, position or path parameter is out of range for the log (400 or 404).
