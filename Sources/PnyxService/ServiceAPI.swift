@@ -57,7 +57,8 @@ enum ServiceAPI {
         "countersignature.invalid_signature": 422, "countersignature.unknown_key": 403,
         "broker.unavailable": 502, "broker.refused": 409, "broker.invalid_directory": 502,
         "proof.invalid_range": 400, "log.not_found": 404, "log.no_checkpoint": 404, "tally.mismatch": 500,
-        "db.connection_failed": 503, "witness.unknown": 403, "witness.invalid_signature": 422, "checkpoint.unknown": 404,
+        "db.connection_failed": 503, "cosignature.malformed": 400, "cosignature.unknown_witness": 403,
+        "cosignature.invalid": 422, "cosignature.unknown_checkpoint": 404,
     ]
 
     static let entryErrors = [
@@ -120,7 +121,8 @@ enum ServiceAPI {
                  answer: .text("text/plain; charset=utf-8"), errors: ["poll.unknown", "log.not_found"], cache: "max-age=1"),
         Endpoint(method: "get", path: "/v1/polls/{poll}/log/checkpoints/{size}", auth: .none,
                  summary: "The signed checkpoint of `size` entries.",
-                 answer: .text("text/plain; charset=utf-8"), errors: ["poll.unknown", "log.not_found"], cache: "immutable"),
+                 answer: .text("text/plain; charset=utf-8"), errors: ["poll.unknown", "log.not_found"],
+                 cache: "immutable without witnesses; max-age=10 when PNYX_WITNESS_KEYS is set (cosignatures arrive later)"),
         Endpoint(method: "get", path: "/v1/polls/{poll}/log/verifier.txt", auth: .none, summary: "The checkpoints' note verifier key.",
                  answer: .text("text/plain; charset=utf-8"), errors: ["poll.unknown", "log.not_found"], cache: "immutable"),
         Endpoint(method: "get", path: "/v1/polls/{poll}/log/log.json", auth: .none, summary: "The log's description (origin, verifier key, size).",
@@ -131,7 +133,9 @@ enum ServiceAPI {
         Endpoint(method: "post", path: "/v1/polls/{poll}/log/cosignatures", auth: .none,
                  summary: "A witness posts its c2sp.org/tlog-cosignature lines (text) for the checkpoint of `size` (default: the latest).",
                  query: [("size", false, "the checkpoint's tree size")], request: .text("text/plain"), status: 201,
-                 answer: .json("CosignatureAnswer"), errors: ["poll.unknown", "request.malformed", "request.too_large", "log.not_found"],
+                 answer: .json("CosignatureAnswer"),
+                 errors: ["poll.unknown", "request.malformed", "request.too_large", "log.not_found", "cosignature.malformed",
+                          "cosignature.unknown_witness", "cosignature.invalid", "cosignature.unknown_checkpoint"],
                  part: .witnesses),
         Endpoint(method: "get", path: "/v1/polls/{poll}/receipts/{position}", auth: .none,
                  summary: "A fresh receipt of the entry at `position`: the newest witnessed checkpoint covering it, with its cosignatures.",
