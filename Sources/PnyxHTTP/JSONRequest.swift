@@ -5,15 +5,9 @@ extension Request {
     /// Collects at most `limit` bytes of body (`request.too_large`, 413, beyond) and decodes
     /// them as JSON into `type` (`request.malformed`, 400, with the failing key path).
     public func decodeJSON<T: Decodable>(_ type: T.Type, limit: Int) async throws -> T {
-        let buffer: ByteBuffer
+        let data = try await collectBody(limit: limit)
         do {
-            buffer = try await body.collect(upTo: limit)
-        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            // HTTPError(.contentTooLarge) or NIOTooManyBytesError (what collect(upTo:) throws).
-            throw APIError.tooLarge(limit: limit)
-        }
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+            return try JSONDecoder().decode(T.self, from: data)
         } catch let error as DecodingError {
             throw APIError.malformed("invalid JSON body: \(Self.describe(error))")
         }
@@ -24,13 +18,17 @@ extension Request {
     /// rather than silently dropped, so a client never believes a field it sent was honoured.
     /// Keys whose value is `null` are treated as absent.
     public func decodeJSON<T: Codable>(_ type: T.Type, limit: Int) async throws -> T {
-        let buffer: ByteBuffer
+        try Self.decodeStrictJSON(type, from: try await collectBody(limit: limit))
+    }
+
+    /// At most `limit` bytes of body; beyond, `request.too_large` (413).
+    private func collectBody(limit: Int) async throws -> Data {
         do {
-            buffer = try await body.collect(upTo: limit)
+            return Data(try await body.collect(upTo: limit).readableBytesView)
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            // HTTPError(.contentTooLarge) or NIOTooManyBytesError (what collect(upTo:) throws).
             throw APIError.tooLarge(limit: limit)
         }
-        return try Self.decodeStrictJSON(type, from: Data(buffer.readableBytesView))
     }
 
     /// Decodes `data` as `type` and refuses keys `type` does not know (see
