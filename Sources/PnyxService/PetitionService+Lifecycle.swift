@@ -31,7 +31,15 @@ extension PetitionService {
         do { try directory.verify(for: state.definition) } catch {
             throw ServiceError(.brokerInvalidDirectory, .badGateway, "the broker's key directory does not check: \(error)")
         }
-        _ = try await appendLifecycle(.published(directory), to: id)
+        // The directory must enter the log before the opening time, or every audit reports
+        // directory.late: refuse rather than log a poll that can never verify.
+        let time = currentTime
+        guard time < state.definition.opensAt else {
+            throw ServiceError.invalidState(
+                "the broker's key directory arrived at \(time), not before the poll's opening time \(state.definition.opensAt); "
+                    + "logged now it would fail every audit (directory.late): create a new draft with a later opening time")
+        }
+        _ = try await appendLifecycle(.published(directory), to: id, at: time)
         return try await poll(id)
     }
 
@@ -83,9 +91,9 @@ extension PetitionService {
         return try await appendLifecycle(.answered(text: text, links: links), to: id)
     }
 
-    /// Appends a lifecycle event dated now and forgets the cached state.
-    func appendLifecycle(_ kind: LifecycleEvent.Kind, to id: PollID) async throws -> LogReceipt {
-        let time = currentTime
+    /// Appends a lifecycle event dated `given` (default: now) and forgets the cached state.
+    func appendLifecycle(_ kind: LifecycleEvent.Kind, to id: PollID, at given: Int64? = nil) async throws -> LogReceipt {
+        let time = given ?? currentTime
         defer { invalidate(id) }
         return try await append(LogRecord(recordedAt: time, body: .lifecycle(LifecycleEvent(kind: kind, at: time))), to: id)
     }
