@@ -21,10 +21,7 @@ import PnyxTransparency
 ///   entry, on every core. Bar ≥ 0.25.
 /// - `service.p99_ms_half_peak`: p99 latency of entries sent open loop at half that peak
 ///   (latency from each request's due time). Bar < 100.
-/// - `service.read_rps` / `service.read_p99_ms`: readers of the poll (poll data, tally, latest
-///   checkpoint, a tile) on many keep-alive connections, closed loop, while entries arrive
-///   open loop at 1 000/s. Bars ≥ 10 000 and < 20. The entries' p99 meanwhile is reported
-///   as `service.write_p99_ms_under_readers`.
+/// - `service.read_rps` / `service.read_p99_ms`: the crowd, see ``CrowdBenchmarks``.
 enum ServiceBenchmarks {
     struct Sizes: Sendable {
         var peakEntries = 20_000
@@ -125,34 +122,12 @@ enum ServiceBenchmarks {
             ("service.submit_errors_half_peak", Double(halfRun.errors), "count"),
         ]
 
-        // 6. The crowd: readers while entries arrive at 1 000/s.
-        let size = try await service.store.head(logID: poll.id.bytes).size
-        let base = "/v1/polls/\(poll.id.hex)"
-        let fullTiles = size / 256
-        let reads = [
-            HTTPLoadGenerator.request("GET", base), HTTPLoadGenerator.request("GET", base + "/tally"),
-            HTTPLoadGenerator.request("GET", base + "/log/checkpoint"),
-            HTTPLoadGenerator.request(
-                "GET", base + "/log/" + (try Tile(level: 0, index: max(0, fullTiles - 1), width: fullTiles > 0 ? 256 : Int(max(1, size)))).path),
-        ]
-        let writeCount = Int(sizes.crowdWriteRate) * Int(sizes.crowdSeconds)
-        let writes = take(writeCount)
-        async let writeRun = HTTPLoadGenerator(.init(
-            port: server.port, connections: 32, mode: .openLoop(perSecond: sizes.crowdWriteRate),
-            duration: .seconds(sizes.crowdSeconds))).run(writes)
-        async let readRun = HTTPLoadGenerator(.init(
-            port: server.port, connections: sizes.readerConnections, duration: .seconds(sizes.crowdSeconds),
-            repeating: true)).run(reads)
-        let (w, r) = try await (writeRun, readRun)
-        print("  crowd readers: \(r.summary) \(r.statuses)")
-        print("  crowd writes:  \(w.summary)")
-        figures.readRPS = r.successesPerSecond
-        figures.readP99 = r.p99Ms
-        figures.context += [
-            ("service.read_errors", Double(r.errors), "count"),
-            ("service.write_p99_ms_under_readers", w.p99Ms, "ms"),
-            ("service.write_per_s_under_readers", w.successesPerSecond, "entries/s"),
-        ]
+        // 6. The crowd: readers while entries arrive at 1 000/s (CrowdBenchmarks.swift).
+        let crowd = try await CrowdBenchmarks.measure(
+            service: service, server: server, poll: poll, sizes: sizes, writes: take(Int(sizes.crowdWriteRate) * Int(sizes.crowdSeconds)))
+        figures.readRPS = crowd.readRPS
+        figures.readP99 = crowd.readP99
+        figures.context += crowd.context
         await service.shutdown()
         return figures
     }
