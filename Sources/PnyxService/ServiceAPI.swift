@@ -307,106 +307,181 @@ enum ServiceAPI {
 
     // MARK: Schemas
 
+    /// A closed object: every member is listed (`additionalProperties: false`), all required
+    /// unless `required` says otherwise.
     static func object(_ properties: [String: Any], required: [String]? = nil, description: String? = nil) -> [String: Any] {
-        var schema: [String: Any] = ["type": "object", "properties": properties, "required": required ?? properties.keys.sorted()]
+        var schema: [String: Any] = [
+            "type": "object", "properties": properties, "required": required ?? properties.keys.sorted(),
+            "additionalProperties": false,
+        ]
         if let description { schema["description"] = description }
         return schema
     }
 
     static var string: [String: Any] { ["type": "string"] }
     static var integer: [String: Any] { ["type": "integer"] }
+    static var count: [String: Any] { ["type": "integer", "minimum": 0] }
     static var boolean: [String: Any] { ["type": "boolean"] }
     static var hex: [String: Any] { ["type": "string", "pattern": "^[0-9a-f]*$"] }
-    static var base64: [String: Any] { ["type": "string", "contentEncoding": "base64"] }
+    static var hash: [String: Any] { ["type": "string", "pattern": "^[0-9a-f]{64}$"] }
+    static var pollID: [String: Any] { ["type": "string", "pattern": "^[0-9a-f]{32}$"] }
+    static var base64: [String: Any] { ["type": "string", "contentEncoding": "base64", "pattern": "^[A-Za-z0-9+/]*={0,2}$"] }
+    static var date: [String: Any] { ["type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "description": "a civil date, YYYY-MM-DD"] }
+    static var unix: [String: Any] { ["type": "integer", "description": "Unix time, seconds"] }
+    static func enumeration(_ cases: [String]) -> [String: Any] { ["type": "string", "enum": cases] }
+    static func constant(_ value: String) -> [String: Any] { ["type": "string", "const": value] }
     static func ref(_ name: String) -> [String: Any] { ["$ref": "#/components/schemas/\(name)"] }
     static func array(_ items: [String: Any]) -> [String: Any] { ["type": "array", "items": items] }
     static func map(_ values: [String: Any]) -> [String: Any] { ["type": "object", "additionalProperties": values] }
-    static func opaque(_ description: String) -> [String: Any] { ["type": "object", "description": description] }
+    static func oneOf(_ options: [[String: Any]], description: String? = nil) -> [String: Any] {
+        var schema: [String: Any] = ["oneOf": options]
+        if let description { schema["description"] = description }
+        return schema
+    }
+
+    static let areaLevels = ["none", "district", "commune", "agglomeration", "departement"]
+    static let ageBands = ["16-17", "18-24", "25-34", "35-49", "50-64", "65+"]
+    static var attributeClass: [String: Any] { [
+        "type": "string", "description": "an attribute class: `*` (nothing disclosed), `area=CODE`, `age=BAND` or `area=CODE;age=BAND`",
+    ] }
+
+    /// The poll parts and signed objects of docs/PROTOCOL.md, as JSON.
+    static var protocolSchemas: [String: Any] {
+        [
+            "Eligibility": object(["areaScope": array(string), "minimumAge": count, "referenceDate": date],
+                                  description: "Who may take part: residents of these areas (none: everyone) of this age at the reference date."),
+            "Disclosure": object(["areaLevel": enumeration(areaLevels), "ageBands": boolean],
+                                 description: "Which attributes each entry's credential class discloses."),
+            "Question": object([
+                "id": count, "text": string, "kind": enumeration(["single", "multiple", "approval"]), "maxChoices": count,
+                "options": array(string),
+            ]),
+            "Threshold": oneOf([
+                object(["kind": constant("absolute"), "count": count]),
+                object(["kind": constant("shareOfEligible"), "basisPoints": count]),
+                object(["kind": constant("areas"), "minimumPerArea": count, "minimumAreas": count, "areaLevel": enumeration(areaLevels)]),
+            ], description: "A legal threshold: a count, a share of the eligible residents (basis points), or X entries in each of K areas."),
+            "PollDefinition": object([
+                "pollID": pollID, "kind": enumeration(["petition", "consultation"]), "title": string, "text": string,
+                "opensAt": unix, "closesAt": unix, "eligibility": ref("Eligibility"), "disclosure": ref("Disclosure"),
+                "allowPartialNames": boolean, "questions": array(ref("Question")), "thresholds": array(ref("Threshold")),
+                "serviceKey": base64, "brokerKey": base64,
+            ]),
+            "SignedPollDefinition": object(["definition": ref("PollDefinition"), "signature": base64],
+                                           description: "Ed25519 by the service key over the definition's canonical bytes (entry 0 of the log)."),
+            "KeyDirectory": object([
+                "pollID": pollID, "issuedAt": unix, "k": count, "variant": constant("RSABSSA-SHA384-PSS-Randomized"),
+                "entries": array(object(["class": attributeClass, "keyID": hash, "spki": base64, "eligibleCount": count])),
+            ]),
+            "SignedKeyDirectory": object(["directory": ref("KeyDirectory"), "signature": base64],
+                                         description: "Ed25519 by the broker over the directory's canonical bytes."),
+            "Credential": object([
+                "class": attributeClass, "keyID": hash, "oneTimeKey": base64, "prefix": base64, "signature": base64,
+            ], description: "An RFC 9474 blind-signed credential message: class, key id, one-time Ed25519 key; `prefix` is the 32-byte randomizing prefix."),
+            "PartialName": object(["name": string, "attestation": base64],
+                                  description: "\"Given F.\" and the broker's Ed25519 signature over its name attestation."),
+            "Answer": object(["questionID": count, "choices": array(count)]),
+            "EntryPayload": oneOf([
+                object(["kind": constant("sign"), "partialName": ref("PartialName")], required: ["kind"]),
+                object(["kind": constant("vote"), "answers": array(ref("Answer"))]),
+                object(["kind": constant("withdraw")]),
+            ]),
+            "LifecycleEvent": oneOf([
+                object(["kind": constant("published"), "at": unix, "directory": ref("SignedKeyDirectory")]),
+                object(["kind": constant("opened"), "at": unix]),
+                object(["kind": constant("closed"), "at": unix]),
+                object(["kind": constant("certified"), "at": unix, "certificate": ref("SignedCertificate")]),
+                object(["kind": constant("moderationAccepted"), "at": unix]),
+                object(["kind": constant("moderationRejected"), "at": unix, "reason": string]),
+                object(["kind": constant("answered"), "at": unix, "text": string, "links": array(string)]),
+            ]),
+        ]
+    }
 
     static var schemas: [String: Any] {
-        [
+        protocolSchemas.merging([
             "Error": object(["error": object(["code": string, "reason": string])]),
             "Empty": object([:], required: []),
             "Health": object(["status": string], required: ["status"], description: "`{\"status\":\"ok\"}`, or an Error with 503."),
-            "OpenAPI": opaque("An OpenAPI 3.1 document."),
-            "Position": object(["position": integer]),
+            "OpenAPI": ["type": "object", "description": "An OpenAPI 3.1 document."],
+            "Position": object(["position": count]),
             "ServiceInfo": object([
                 "publicKey": base64, "verifierKey": string, "originPrefix": string,
                 "countersigningKeys": object(["officials": map(string), "auditors": map(string)],
                                              description: "base64 Ed25519 public key → name"),
             ]),
             "PollDraft": object([
-                "kind": ["enum": ["petition", "consultation"]], "title": string, "text": string, "opensAt": integer, "closesAt": integer,
-                "eligibility": opaque("`{areaScope, minimumAge, referenceDate}` (docs/PROTOCOL.md, the poll definition)"),
-                "disclosure": opaque("`{areaLevel, ageBands}`"), "allowPartialNames": boolean,
-                "questions": array(opaque("`{id, text, kind: single|multiple|approval, maxChoices?, options}`")),
-                "thresholds": array(opaque("`{kind: absolute|share|areas, …}` (docs/PROTOCOL.md)")),
+                "kind": enumeration(["petition", "consultation"]), "title": string, "text": string, "opensAt": unix, "closesAt": unix,
+                "eligibility": ref("Eligibility"), "disclosure": ref("Disclosure"), "allowPartialNames": boolean,
+                "questions": array(ref("Question")), "thresholds": array(ref("Threshold")),
             ], required: ["kind", "title", "text", "opensAt", "closesAt", "eligibility", "disclosure"],
                description: "A poll before signing."),
             "PollView": object([
-                "pollID": hex, "status": ["enum": ["draft", "rejected", "published", "open", "closed"]],
-                "kind": string, "title": string, "opensAt": integer, "closesAt": integer,
-                "definition": opaque("The signed poll definition (entry 0 of the log)."),
-                "directory": opaque("The broker's signed key directory, once published (else absent)."),
-            ], required: ["pollID", "status", "kind", "title", "opensAt", "closesAt", "definition"]),
+                "pollID": pollID, "status": enumeration(["draft", "rejected", "published", "open", "closed"]),
+                "kind": enumeration(["petition", "consultation"]), "title": string, "opensAt": unix, "closesAt": unix,
+                "definition": ref("SignedPollDefinition"), "directory": ref("SignedKeyDirectory"),
+            ], required: ["pollID", "status", "kind", "title", "opensAt", "closesAt", "definition"],
+               description: "A poll; `directory` once published."),
+            "LoggedEvent": object(["position": count, "event": ref("LifecycleEvent")]),
             "PollPage": object([
-                "poll": ref("PollView"), "tally": ref("TallySummary"),
-                "lifecycle": array(object(["position": integer, "event": opaque("A lifecycle event (docs/PROTOCOL.md).")])),
+                "poll": ref("PollView"), "tally": ref("TallySummary"), "lifecycle": array(ref("LoggedEvent")),
                 "certificates": array(ref("SignedCertificate")), "verifierKey": string,
             ], required: ["poll", "lifecycle", "certificates", "verifierKey"]),
-            "SignedKeyDirectory": opaque("The broker's signed key directory (docs/PROTOCOL.md)."),
             "Proposal": object([
-                "proposalID": integer, "draft": ref("PollDraft"), "status": ["enum": ["pending", "accepted", "rejected"]],
-                "reason": string, "pollID": hex,
+                "proposalID": count, "draft": ref("PollDraft"), "status": enumeration(["pending", "accepted", "rejected"]),
+                "reason": string, "pollID": pollID,
             ], required: ["proposalID", "draft", "status"]),
             "Entry": object([
-                "pollID": hex, "credential": opaque("`{class, keyID, oneTimeKey, prefix, signature}` (base64 bytes)"),
-                "channel": ["enum": ["online", "kiosk", "paper"]],
-                "payload": opaque("`{kind: sign, partialName?}`, `{kind: vote, answers}` or `{kind: withdraw}`"),
-                "signature": base64,
+                "pollID": pollID, "credential": ref("Credential"), "channel": enumeration(["online", "kiosk", "paper"]),
+                "payload": ref("EntryPayload"), "signature": base64,
             ], description: "Ed25519 by the credential's one-time key over the entry's canonical bytes (docs/PROTOCOL.md)."),
             "Receipt": object([
-                "pollID": hex, "position": integer, "entryHash": hex, "checkpoint": string, "inclusionProof": array(hex),
+                "pollID": pollID, "position": count, "entryHash": hash, "checkpoint": string, "inclusionProof": array(hash),
             ]),
             "InclusionProofAnswer": object([
-                "pollID": hex, "position": integer, "entryHash": hex, "treeSize": integer, "checkpoint": string, "proof": array(hex),
+                "pollID": pollID, "position": count, "entryHash": hash, "treeSize": count, "checkpoint": string, "proof": array(hash),
             ], required: ["pollID", "position", "entryHash", "treeSize", "proof"]),
             "ConsistencyProofAnswer": object([
-                "pollID": hex, "oldSize": integer, "newSize": integer, "oldCheckpoint": string, "newCheckpoint": string,
-                "proof": array(hex),
+                "pollID": pollID, "oldSize": count, "newSize": count, "oldCheckpoint": string, "newCheckpoint": string,
+                "proof": array(hash),
             ], required: ["pollID", "oldSize", "newSize", "proof"]),
             "TallySummary": object([
-                "pollID": hex, "phase": string, "logSize": integer, "entriesRecorded": integer, "participants": integer,
-                "named": integer, "eligible": integer, "byChannel": map(integer), "byClass": map(integer), "byArea": map(integer),
-                "byAgeBand": map(integer), "questions": array(object(["questionID": integer, "options": array(integer)])),
-                "hourly": array(object(["hour": integer, "entries": integer, "participants": integer])),
+                "pollID": pollID, "phase": enumeration(["empty", "defined", "published", "open", "closed"]), "logSize": count,
+                "entriesRecorded": count, "participants": count, "named": count, "eligible": count,
+                "byChannel": map(count), "byClass": map(count), "byArea": map(count), "byAgeBand": map(count),
+                "questions": array(object(["questionID": count, "options": array(count)])),
+                "hourly": array(object(["hour": unix, "entries": count, "participants": count])),
                 "thresholds": array(object([
-                    "index": integer, "threshold": opaque("the rule"), "current": integer, "target": integer, "met": boolean,
-                    "reached": object(["logSize": integer, "recordedAt": integer]),
+                    "index": count, "threshold": ref("Threshold"), "current": count, "target": count, "met": boolean,
+                    "reached": object(["logSize": count, "recordedAt": unix]),
                 ], required: ["index", "threshold", "current", "met"])),
             ], required: ["phase", "logSize", "entriesRecorded", "participants", "thresholds"]),
-            "TallyCheck": object(["consistent": boolean, "logSize": integer, "stored": ref("TallySummary"), "recomputed": ref("TallySummary")]),
-            "TallyExport": opaque("The poll, its counts and breakdowns (the CSV's rows as JSON)."),
-            "LogDescription": opaque("The log's origin, verifier key and size (C2SP layout)."),
-            "CosignatureAnswer": object(["pollID": hex, "treeSize": integer, "accepted": array(string), "checkpoint": string]),
+            "TallyCheck": object(["consistent": boolean, "logSize": count, "stored": ref("TallySummary"), "recomputed": ref("TallySummary")]),
+            "TallyExport": object([
+                "poll": ref("PollView"), "tally": ref("TallySummary"), "lifecycle": array(ref("LoggedEvent")),
+                "certificates": array(ref("SignedCertificate")),
+            ], description: "The poll, its counts and breakdowns (the CSV's rows as JSON)."),
+            "LogDescription": object(["log_id": hex, "origin": string, "tree_size": count, "checkpoints": array(count)],
+                                     description: "The log's id, checkpoint origin, size and checkpointed sizes."),
+            "CosignatureAnswer": object(["pollID": pollID, "treeSize": count, "accepted": array(string), "checkpoint": string]),
             "Certificate": object([
-                "pollID": hex, "thresholdIndex": integer, "reachedAtSize": integer, "rootAtReached": hex, "checkpointSize": integer,
-                "checkpointRoot": hex, "date": integer, "statement": string,
+                "pollID": pollID, "thresholdIndex": count, "reachedAtSize": count, "rootAtReached": hash, "checkpointSize": count,
+                "checkpointRoot": hash, "date": unix, "statement": string,
             ]),
             "SignedCertificate": object(["certificate": ref("Certificate"), "signature": base64],
                                         description: "Ed25519 by the service key over the certificate's canonical bytes."),
             "Countersignature": object([
-                "role": ["enum": ["official", "auditor"]], "name": string, "publicKey": base64, "signature": base64, "recordedAt": integer,
+                "role": enumeration(["official", "auditor"]), "name": string, "publicKey": base64, "signature": base64, "recordedAt": unix,
             ], description: "Ed25519 over \"pnyx/certificate-countersignature/v1\" ‖ the signed certificate's canonical bytes."),
             "CertificateBundle": object([
-                "certificate": ref("SignedCertificate"), "position": integer, "checkpoint": string, "consistencyProof": array(hex),
+                "certificate": ref("SignedCertificate"), "position": count, "checkpoint": string, "consistencyProof": array(hash),
                 "verifierKey": string, "countersignatures": array(ref("Countersignature")),
             ]),
             "CountersignRequest": object(["publicKey": base64, "signature": base64]),
             "AnswerRequest": object(["text": string, "links": array(string)], required: ["text"]),
-            "CertifyRequest": object(["thresholdIndex": integer]),
-            "AcceptRequest": object(["opensAt": integer, "closesAt": integer], required: []),
+            "CertifyRequest": object(["thresholdIndex": count]),
+            "AcceptRequest": object(["opensAt": unix, "closesAt": unix], required: []),
             "RejectRequest": object(["reason": string]),
-        ]
+        ]) { own, _ in own }
     }
 }
