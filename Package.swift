@@ -146,6 +146,13 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // MARK: Tests
+        // Shared by the integration test targets: a live broker and service on PostgreSQL, a test clock.
+        .target(
+            name: "PnyxTestSupport",
+            dependencies: ["PnyxBroker", "PnyxService", "PnyxWeb", "PnyxCore", "PnyxCrypto", "PnyxPostgres",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            path: "Tests/PnyxTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "PnyxCryptoTests", dependencies: ["PnyxCrypto"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PnyxTransparencyTests", dependencies: ["PnyxTransparency", "PnyxCrypto"],
@@ -167,7 +174,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "PnyxWebTests",
-            dependencies: ["PnyxWeb", "PnyxService", "PnyxBroker", "PnyxCore", "PnyxHTTP", "PnyxPostgres",
+            dependencies: ["PnyxTestSupport", "PnyxWeb", "PnyxService", "PnyxBroker", "PnyxCore", "PnyxHTTP", "PnyxPostgres",
                            "PnyxCrypto", "PnyxTransparency",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
@@ -175,7 +182,7 @@ let package = Package(
         // Real headless Chromium (Debian's chromium and chromium-driver) against live servers on loopback.
         .testTarget(
             name: "PnyxWebBrowserTests",
-            dependencies: ["PnyxWeb", "PnyxService", "PnyxBroker", "PnyxCore", "PnyxHTTP", "PnyxPostgres",
+            dependencies: ["PnyxTestSupport", "PnyxWeb", "PnyxService", "PnyxBroker", "PnyxCore", "PnyxHTTP", "PnyxPostgres",
                            "PnyxCrypto", "PnyxTransparency",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
@@ -187,7 +194,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "PnyxClientTests",
-            dependencies: ["PnyxClient", "PnyxBroker", "PnyxService", "PnyxCore", "PnyxHTTP", "PnyxPostgres",
+            dependencies: ["PnyxTestSupport", "PnyxClient", "PnyxBroker", "PnyxService", "PnyxCore", "PnyxHTTP", "PnyxPostgres",
                            "PnyxCrypto", "PnyxTransparency",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
@@ -195,7 +202,7 @@ let package = Package(
         .testTarget(
             name: "PnyxAuditTests",
             // The servers, the store and PostgreSQL are for the real-service fixture only.
-            dependencies: ["PnyxAudit", "PnyxCore", "PnyxTransparency", "PnyxCrypto",
+            dependencies: ["PnyxTestSupport", "PnyxAudit", "PnyxCore", "PnyxTransparency", "PnyxCrypto",
                            "PnyxService", "PnyxBroker", "PnyxLogStore", "PnyxPostgres", "PnyxHTTP",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")],

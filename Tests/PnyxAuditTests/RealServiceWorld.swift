@@ -9,17 +9,9 @@ import PnyxHTTP
 import PnyxLogStore
 import PnyxPostgres
 import PnyxService
+import PnyxTestSupport
 import PnyxTransparency
 import Testing
-
-/// A settable clock shared by the broker and the service (poll windows, sessions).
-final class RealClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current = Date()
-    var now: Date { lock.withLock { current } }
-    var unix: Int64 { Int64(now.timeIntervalSince1970) }
-    func advance(_ seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
-}
 
 /// The real broker and the real service, each with its own database on the shared private
 /// PostgreSQL cluster, both live on loopback sockets so the auditor reaches them over HTTP as
@@ -28,7 +20,7 @@ struct RealWorld: Sendable {
     static let adminToken = "audit-admin-token-0123456789"
     static let serviceKeyName = "service.pnyx.test"
 
-    let clock: RealClock
+    let clock: TestClock
     let broker: Broker
     let brokerClient: any TestClientProtocol
     let service: PetitionService
@@ -50,67 +42,25 @@ struct RealWorld: Sendable {
         ("R6", "C1-1", 17), ("R7", "C2-1", 45), ("R8", "C1-2", 52),
     ]
 
-    static let areasCSV = """
-        code,name,level,parent_code
-        D,Dept,departement,
-        A,Agglo,agglomeration,D
-        C1,Commune 1,commune,A
-        C2,Commune 2,commune,A
-        C1-1,District 1-1,district,C1
-        C1-2,District 1-2,district,C1
-        C2-1,District 2-1,district,C2
-
-        """
-
     static var residentsCSV: String {
-        var out = "resident_id,given_name,family_name,birth_date,area_code\n"
-        for (id, district, age) in people { out += "\(id),Arnaud,Robert,\(2024 - age)-06-15,\(district)\n" }
-        return out
+        TestRegister.residentsCSV(people.map { id, district, age in "\(id),Arnaud,Robert,\(2024 - age)-06-15,\(district)\n" }.joined())
     }
 
     /// Runs `body` with a fresh world; everything is stopped afterwards.
     static func with(_ body: @Sendable (RealWorld) async throws -> Void) async throws {
-        let clock = RealClock()
-        let cluster = try await PrivateCluster.sharedTemporary()
-        let brokerDatabase = try await cluster.createDatabase()
-        let serviceDatabase = try await cluster.createDatabase()
-        let serviceKey = Ed25519.PrivateKey()
         let witness = try Cosigner(name: "witness.audit.test", privateKey: Ed25519.PrivateKey())
-        var brokerConfiguration = BrokerConfiguration(
-            adminToken: "broker-admin-token-0123456789", signer: try BrokerSigner.generate(),
-            trustedServiceKeys: [serviceKey.publicKey], databaseURL: brokerDatabase)
-        brokerConfiguration.k = 1
-        brokerConfiguration.argon2 = .unsafeTestOnly
-        brokerConfiguration.port = 0
-        brokerConfiguration.databasePoolSize = 4
-        brokerConfiguration.rateBurst = 10_000
-        brokerConfiguration.ratePerSecond = 10_000
-        let broker = try await Broker.start(configuration: brokerConfiguration, now: { clock.now })
-        _ = try await broker.residents.importRegister(areasCSV: areasCSV, residentsCSV: residentsCSV)
-        do {
-            try await buildBrokerApplication(broker: broker).test(.live) { brokerClient in
-                var configuration = ServiceConfiguration(
-                    databaseURL: serviceDatabase, brokerURL: "http://127.0.0.1:\(brokerClient.port!)", serviceKey: serviceKey,
-                    keyName: serviceKeyName, adminTokens: [adminToken: "Alice (admin)"], logOriginPrefix: "pnyx.test/poll/",
-                    checkpointInterval: .seconds(3600), bodyLimit: 16_384, poolSize: 4, port: 0)
-                configuration.witnessKeys = [witness.verifier]
-                let service = try await PetitionService.start(configuration: configuration, now: { clock.now })
-                do {
-                    try await buildServiceApplication(service: service).test(.live) { client in
-                        try await body(RealWorld(clock: clock, broker: broker, brokerClient: brokerClient, service: service,
-                                                 client: client, serviceKey: serviceKey, witness: witness))
-                    }
-                } catch {
-                    await service.shutdown()
-                    throw error
-                }
-                await service.shutdown()
-            }
-        } catch {
-            await broker.shutdown()
-            throw error
+        var options = LiveServers.Options()
+        options.residentsCSV = residentsCSV
+        options.configureService = { configuration in
+            configuration.keyName = serviceKeyName
+            configuration.adminTokens = [adminToken: "Alice (admin)"]
+            configuration.bodyLimit = 16_384
+            configuration.witnessKeys = [witness.verifier]
         }
-        await broker.shutdown()
+        try await LiveServers.run(options) { servers in
+            try await body(RealWorld(clock: servers.clock, broker: servers.broker, brokerClient: servers.brokerClient,
+                                     service: servers.service, client: servers.client, serviceKey: servers.serviceKey, witness: witness))
+        }
     }
 
     // MARK: HTTP

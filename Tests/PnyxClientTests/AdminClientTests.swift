@@ -8,6 +8,7 @@ import PnyxCrypto
 import PnyxHTTP
 import PnyxPostgres
 import PnyxService
+import PnyxTestSupport
 import Testing
 
 /// A real broker and a real service, both live on loopback (ephemeral ports, their own
@@ -16,7 +17,7 @@ struct AdminWorld: Sendable {
     static let adminToken = "admin-client-test-token-0123456789"
     static let countersigner = try! Ed25519.PrivateKey(seed: [UInt8](repeating: 0x31, count: 32))
 
-    let clock: AdminTestClock
+    let clock: TestClock
     let broker: Broker
     let service: PetitionService
     let brokerURL: URL
@@ -26,56 +27,20 @@ struct AdminWorld: Sendable {
     var admin: AdminClient { AdminClient(serviceURL: serviceURL, token: Self.adminToken) }
 
     static func with(_ body: @Sendable (AdminWorld) async throws -> Void) async throws {
-        let clock = AdminTestClock()
-        let cluster = try await PrivateCluster.sharedTemporary()
-        let brokerDatabase = try await cluster.createDatabase()
-        let serviceDatabase = try await cluster.createDatabase()
-        let serviceKey = Ed25519.PrivateKey()
-        var brokerConfiguration = BrokerConfiguration(
-            adminToken: "broker-admin-token-0123456789", signer: try BrokerSigner.generate(),
-            trustedServiceKeys: [serviceKey.publicKey], databaseURL: brokerDatabase)
-        brokerConfiguration.k = 1
-        brokerConfiguration.argon2 = .unsafeTestOnly
-        brokerConfiguration.port = 0
-        brokerConfiguration.host = "127.0.0.1"
-        brokerConfiguration.databasePoolSize = 4
-        brokerConfiguration.rateBurst = 10_000
-        brokerConfiguration.ratePerSecond = 10_000
-        let broker = try await Broker.start(configuration: brokerConfiguration, now: { clock.now })
-        _ = try await broker.residents.importRegister(
-            areasCSV: "code,name,level,parent_code\nD,Dept,departement,\nA,Agglo,agglomeration,D\nC1,Commune 1,commune,A\nC1-1,District 1-1,district,C1\n",
-            residentsCSV: "resident_id,given_name,family_name,birth_date,area_code\nA1,Ada,Lovelace,1980-03-01,C1-1\nA2,Alan,Turing,1970-05-02,C1-1\n")
+        var options = LiveServers.Options()
+        options.residentsCSV = TestRegister.residentsCSV("A1,Ada,Lovelace,1980-03-01,C1-1\nA2,Alan,Turing,1970-05-02,C1-1\n")
+        options.configureService = { configuration in
+            configuration.adminTokens = [adminToken: "Alice (admin)"]
+            configuration.officialKeys = [Base64.encode(countersigner.publicKey.rawRepresentation): "Claire (mayor's office)"]
+        }
         let folder = NSTemporaryDirectory() + "pnyx-admin-tests-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        do {
-            try await buildBrokerApplication(broker: broker).test(.live) { brokerClient in
-                let brokerURL = "http://127.0.0.1:\(brokerClient.port!)"
-                let configuration = ServiceConfiguration(
-                    databaseURL: serviceDatabase, brokerURL: brokerURL, serviceKey: serviceKey, keyName: "service.pnyx.test",
-                    adminTokens: [adminToken: "Alice (admin)"],
-                    officialKeys: [Base64.encode(countersigner.publicKey.rawRepresentation): "Claire (mayor's office)"],
-                    logOriginPrefix: "pnyx.test/poll/", checkpointInterval: .seconds(3600), poolSize: 4, port: 0)
-                let service = try await PetitionService.start(configuration: configuration, now: { clock.now })
-                do {
-                    let app = Application(
-                        router: buildServiceRouter(service: service),
-                        configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "pnyx-service"))
-                    try await app.test(.live) { client in
-                        try await body(AdminWorld(clock: clock, broker: broker, service: service, brokerURL: URL(string: brokerURL + "/v1")!,
-                                                  serviceURL: URL(string: "http://127.0.0.1:\(client.port!)")!, folder: folder))
-                    }
-                } catch {
-                    await service.shutdown()
-                    throw error
-                }
-                await service.shutdown()
-            }
-        } catch {
-            await broker.shutdown()
-            throw error
+        try await LiveServers.run(options) { servers in
+            try await body(AdminWorld(clock: servers.clock, broker: servers.broker, service: servers.service,
+                                      brokerURL: URL(string: servers.brokerURL + "/v1")!, serviceURL: URL(string: servers.serviceURL)!,
+                                      folder: folder))
         }
-        await broker.shutdown()
     }
 
     /// A petition (no disclosure) with two thresholds: 1 signature, 100 signatures.
@@ -108,14 +73,6 @@ struct AdminWorld: Sendable {
         struct Receipt: Decodable { let position: Int }
         let _: Receipt = try await APIClient(baseURL: admin.api.baseURL).send("POST", "polls/\(pollID)/entries", json: entry)
     }
-}
-
-final class AdminTestClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current = Date()
-    var now: Date { lock.withLock { current } }
-    var unix: Int64 { Int64(now.timeIntervalSince1970) }
-    func advance(_ seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
 }
 
 /// The ``ClientError`` `body` throws (nil if it succeeds).

@@ -7,16 +7,8 @@ import PnyxCore
 import PnyxCrypto
 import PnyxPostgres
 import PnyxService
+import PnyxTestSupport
 import Testing
-
-/// A settable clock shared by the broker, the service and the wallet.
-final class WalletTestClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current = Date()
-    var now: Date { lock.withLock { current } }
-    var unix: Int64 { Int64(now.timeIntervalSince1970) }
-    func advance(_ seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
-}
 
 /// A real broker and a real service, both live on loopback sockets (ephemeral ports), each
 /// with its own database on the shared private PostgreSQL cluster; the wallet talks to them
@@ -24,7 +16,7 @@ final class WalletTestClock: @unchecked Sendable {
 struct WalletWorld: Sendable {
     static let passphrase = "correct horse battery staple"
 
-    let clock: WalletTestClock
+    let clock: TestClock
     let broker: Broker
     let service: PetitionService
     let brokerURL: String
@@ -32,76 +24,17 @@ struct WalletWorld: Sendable {
     /// A folder for this test's wallet files (removed afterwards).
     let folder: String
 
-    static let areasCSV = """
-        code,name,level,parent_code
-        D,Dept,departement,
-        A,Agglo,agglomeration,D
-        C1,Commune 1,commune,A
-        C2,Commune 2,commune,A
-        C1-1,District 1-1,district,C1
-        C1-2,District 1-2,district,C1
-        C2-1,District 2-1,district,C2
-
-        """
-
-    static let residentsCSV = """
-        resident_id,given_name,family_name,birth_date,area_code
-        R1,Arnaud,Robert,1984-06-15,C1-1
-        R2,Berthe,Morisot,1994-06-15,C1-2
-        R3,Claude,Monet,1964-06-15,C2-1
-        R4,Camille,Claudel,2004-06-15,C2-1
-        R5,Zoé,Petit,2010-06-15,C1-1
-
-        """
+    static let residentsCSV = TestRegister.residentsCSV(TestRegister.residentRows + "R5,Zoé,Petit,2010-06-15,C1-1\n")
 
     static func with(_ body: @Sendable (WalletWorld) async throws -> Void) async throws {
-        let clock = WalletTestClock()
-        let cluster = try await PrivateCluster.sharedTemporary()
-        let brokerDatabase = try await cluster.createDatabase()
-        let serviceDatabase = try await cluster.createDatabase()
-        let serviceKey = Ed25519.PrivateKey()
-        var brokerConfiguration = BrokerConfiguration(
-            adminToken: "broker-admin-token-0123456789", signer: try BrokerSigner.generate(),
-            trustedServiceKeys: [serviceKey.publicKey], databaseURL: brokerDatabase)
-        brokerConfiguration.k = 1
-        brokerConfiguration.argon2 = .unsafeTestOnly
-        brokerConfiguration.port = 0
-        brokerConfiguration.host = "127.0.0.1"
-        brokerConfiguration.databasePoolSize = 4
-        brokerConfiguration.rateBurst = 10_000
-        brokerConfiguration.ratePerSecond = 10_000
-        let broker = try await Broker.start(configuration: brokerConfiguration, now: { clock.now })
-        _ = try await broker.residents.importRegister(areasCSV: areasCSV, residentsCSV: residentsCSV)
+        var options = LiveServers.Options()
+        options.residentsCSV = residentsCSV
         let folder = NSTemporaryDirectory() + "pnyx-wallet-tests-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        do {
-            try await buildBrokerApplication(broker: broker).test(.live) { brokerClient in
-                let brokerURL = "http://127.0.0.1:\(brokerClient.port!)"
-                let configuration = ServiceConfiguration(
-                    databaseURL: serviceDatabase, brokerURL: brokerURL, serviceKey: serviceKey,
-                    keyName: "service.pnyx.test", adminTokens: [:], officialTokens: [:],
-                    logOriginPrefix: "pnyx.test/poll/", checkpointInterval: .seconds(3600), bodyLimit: 65_536, poolSize: 4,
-                    port: 0)
-                let service = try await PetitionService.start(configuration: configuration, now: { clock.now })
-                do {
-                    let app = Application(
-                        router: buildServiceRouter(service: service),
-                        configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "pnyx-service"))
-                    try await app.test(.live) { client in
-                        try await body(WalletWorld(clock: clock, broker: broker, service: service, brokerURL: brokerURL,
-                                                   serviceURL: "http://127.0.0.1:\(client.port!)", folder: folder))
-                    }
-                } catch {
-                    await service.shutdown()
-                    throw error
-                }
-                await service.shutdown()
-            }
-        } catch {
-            await broker.shutdown()
-            throw error
+        try await LiveServers.run(options) { servers in
+            try await body(WalletWorld(clock: servers.clock, broker: servers.broker, service: servers.service,
+                                       brokerURL: servers.brokerURL, serviceURL: servers.serviceURL, folder: folder))
         }
-        await broker.shutdown()
     }
 
     /// A petition that may show partial names (commune level, age bands).
