@@ -37,7 +37,9 @@ public final class Broker: Sendable {
         let pool = PostgresPool(url: configuration.databaseURL, size: configuration.databasePoolSize, logger: logger)
         let logPool = PostgresPool(url: configuration.databaseURL, size: 2, logger: logger)
         try await pool.migrate(BrokerSchema.migrations)
-        let store = LogStore(pool: logPool, configuration: .init(originPrefix: configuration.logOriginPrefix), logger: logger)
+        let writer = IssuanceRegisterWriter()
+        let store = LogStore(
+            pool: logPool, configuration: .init(originPrefix: configuration.logOriginPrefix, observer: writer), logger: logger)
         try await store.migrate()
         let secret: [UInt8]
         if let configured = configuration.pseudonymSecret {
@@ -48,7 +50,7 @@ public final class Broker: Sendable {
                 [.bytea(SystemRandom().bytes(32))])
             secret = try await pool.query("SELECT value FROM broker_secrets WHERE name = 'pseudonym'").scalar([UInt8].self)
         }
-        let broker = Broker(configuration: configuration, pool: pool, logPool: logPool, store: store,
+        let broker = Broker(configuration: configuration, pool: pool, logPool: logPool, store: store, writer: writer,
                             secret: secret, metrics: BrokerMetrics(registry: metrics), logger: logger, now: now)
         let recovered = try await broker.issuance.recoverRegister()
         if recovered > 0 { logger.notice("recorded issuances missing from their registers", metadata: ["count": "\(recovered)"]) }
@@ -56,7 +58,7 @@ public final class Broker: Sendable {
     }
 
     private init(configuration: BrokerConfiguration, pool: PostgresPool, logPool: PostgresPool, store: LogStore,
-                 secret: [UInt8], metrics: BrokerMetrics, logger: Logger, now: @escaping @Sendable () -> Date) {
+                 writer: IssuanceRegisterWriter, secret: [UInt8], metrics: BrokerMetrics, logger: Logger, now: @escaping @Sendable () -> Date) {
         self.configuration = configuration
         self.pool = pool
         self.logPool = logPool
@@ -66,7 +68,8 @@ public final class Broker: Sendable {
         self.pseudonyms = Pseudonyms(secret: secret)
         self.residents = ResidentStore(pool: pool, metrics: metrics)
         self.enrolment = EnrolmentStore(pool: pool, configuration: configuration, metrics: metrics, now: now)
-        self.register = IssuanceRegister(store: store, signer: configuration.signer, originPrefix: configuration.logOriginPrefix)
+        self.register = IssuanceRegister(
+            store: store, signer: configuration.signer, originPrefix: configuration.logOriginPrefix, writer: writer)
         self.polls = PollKeyStore(pool: pool, configuration: configuration, residents: residents, register: register, now: now)
         self.issuance = IssuanceStore(pool: pool, keys: polls, register: register, pseudonyms: pseudonyms, metrics: metrics, now: now)
     }

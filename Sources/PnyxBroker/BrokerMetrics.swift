@@ -21,6 +21,8 @@ public struct BrokerMetrics: Sendable {
     let enrolments: MetricsCounter
     /// Enrolment codes issued.
     let codesIssued: MetricsCounter
+    /// Argon2id passphrase hashes computed at enrolment (only for a usable code).
+    let passphraseHashes: MetricsCounter
     /// Register imports committed.
     let imports: MetricsCounter
 
@@ -40,6 +42,8 @@ public struct BrokerMetrics: Sendable {
         lockouts = registry.counter("pnyx_broker_lockouts_total", help: "Accounts locked after too many failed logins.")
         enrolments = registry.counter("pnyx_broker_enrolments_total", help: "Enrolments with a one-time code.")
         codesIssued = registry.counter("pnyx_broker_enrolment_codes_issued_total", help: "One-time enrolment codes issued.")
+        passphraseHashes = registry.counter(
+            "pnyx_broker_passphrase_hashes_total", help: "Argon2id passphrase hashes computed at enrolment (usable codes only).")
         imports = registry.counter("pnyx_broker_register_imports_total", help: "Residents register imports committed.")
     }
 }

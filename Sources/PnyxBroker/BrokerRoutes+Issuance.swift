@@ -33,14 +33,23 @@ extension BrokerRoutes {
     }
 
     func addIssuanceRoutes(to group: RouterGroup<BrokerRequestContext>) {
+        // The session is checked in the issuance's own lookup statement (one round trip); a
+        // malformed request is refused as unauthenticated first when its session is bad.
         group.post("polls/:poll/credential") { request, context -> Response in
-            let session = try await session(request)
-            let body = try await request.decodeJSON(CredentialRequestBody.self, limit: bodyLimit)
-            guard let blinded = try? Base64.decode(body.blindedMessage) else {
-                throw APIError.malformed("blindedMessage must be standard base64")
+            let blinded: [UInt8]
+            let id: PollID
+            do {
+                let body = try await request.decodeJSON(CredentialRequestBody.self, limit: bodyLimit)
+                guard let bytes = try? Base64.decode(body.blindedMessage) else {
+                    throw APIError.malformed("blindedMessage must be standard base64")
+                }
+                blinded = bytes
+                id = try pollID(context)
+            } catch {
+                _ = try await session(request)
+                throw error
             }
-            let issued = try await broker.issuance.issue(
-                residentID: session.residentID, pollID: try pollID(context), blindedMessage: blinded)
+            let issued = try await broker.issuance.issue(sessionToken: request.bearerToken, pollID: id, blindedMessage: blinded)
             return try JSONResponse.make(
                 CredentialResponse(pollID: issued.pollID, attributeClass: issued.attributeClass, keyID: issued.keyID,
                                    blindSignature: Base64.encode(issued.blindSignature), retry: issued.isRetry),

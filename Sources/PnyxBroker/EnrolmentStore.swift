@@ -92,33 +92,23 @@ public struct EnrolmentStore: Sendable {
     /// Enrols with a one-time code: sets (or resets) the passphrase, clears any lockout and
     /// ends every session. Throws `enrolment.invalid_code`, `enrolment.code_used`,
     /// `enrolment.unknown_resident` or `auth.weak_passphrase`. Returns the resident id.
+    ///
+    /// The code is checked before the passphrase is hashed, so a made-up or spent code costs
+    /// one indexed lookup, not an Argon2id hash; it is checked again under a row lock in the
+    /// transaction that uses it.
     public func enrol(code: String, passphrase: String) async throws -> String {
         try checkPassphrase(passphrase)
         let hash = Self.codeHash(code)
+        _ = try await pool.withBlockingConnection { [now] conn in
+            try Self.usableCode(conn, hash: hash, at: now(), lock: false)
+        }
         let parameters = configuration.argon2
+        metrics.passphraseHashes.increment()
         let passphraseHash = try await offloaded { try Argon2id.hash(password: passphrase, parameters: parameters) }
         let at = now()
         return try await pool.withBlockingConnection { conn in
             try conn.transaction { conn in
-                let rows = try conn.query(
-                    """
-                    SELECT c.resident_id, c.used_at IS NOT NULL, c.revoked_at IS NOT NULL OR c.expires_at <= $2, r.active
-                    FROM broker_enrolment_codes c JOIN broker_residents r USING (resident_id)
-                    WHERE c.code_hash = $1 FOR UPDATE OF c
-                    """, [.bytea(hash), .timestamp(at)])
-                guard let row = rows.first else {
-                    throw BrokerError(.invalidCode, "unknown enrolment code; check it, or ask the administration for a new one")
-                }
-                let residentID = try row.decode(String.self, at: 0)
-                if try row.decode(Bool.self, at: 1) {
-                    throw BrokerError(.codeUsed, "this enrolment code was already used; ask the administration for a new one to reset your passphrase")
-                }
-                if try row.decode(Bool.self, at: 2) {
-                    throw BrokerError(.invalidCode, "this enrolment code expired or was replaced; ask the administration for a new one")
-                }
-                guard try row.decode(Bool.self, at: 3) else {
-                    throw BrokerError(.unknownResident, "the resident of this code is no longer in the register")
-                }
+                let residentID = try Self.usableCode(conn, hash: hash, at: at, lock: true)
                 try conn.execute("UPDATE broker_enrolment_codes SET used_at = $2 WHERE code_hash = $1", [.bytea(hash), .timestamp(at)])
                 try conn.execute(
                     """
@@ -131,6 +121,31 @@ public struct EnrolmentStore: Sendable {
                 return residentID
             }
         }
+    }
+
+    /// The resident of the enrolment code with SHA-256 `hash` if it can be used at `at`
+    /// (with `lock`, the code row stays locked until the transaction ends); else
+    /// `enrolment.invalid_code`, `enrolment.code_used` or `enrolment.unknown_resident`.
+    static func usableCode(_ conn: PostgresConnection, hash: [UInt8], at: Date, lock: Bool) throws -> String {
+        let rows = try conn.query(
+            """
+            SELECT c.resident_id, c.used_at IS NOT NULL, c.revoked_at IS NOT NULL OR c.expires_at <= $2, r.active
+            FROM broker_enrolment_codes c JOIN broker_residents r USING (resident_id)
+            WHERE c.code_hash = $1\(lock ? " FOR UPDATE OF c" : "")
+            """, [.bytea(hash), .timestamp(at)])
+        guard let row = rows.first else {
+            throw BrokerError(.invalidCode, "unknown enrolment code; check it, or ask the administration for a new one")
+        }
+        if try row.decode(Bool.self, at: 1) {
+            throw BrokerError(.codeUsed, "this enrolment code was already used; ask the administration for a new one to reset your passphrase")
+        }
+        if try row.decode(Bool.self, at: 2) {
+            throw BrokerError(.invalidCode, "this enrolment code expired or was replaced; ask the administration for a new one")
+        }
+        guard try row.decode(Bool.self, at: 3) else {
+            throw BrokerError(.unknownResident, "the resident of this code is no longer in the register")
+        }
+        return try row.decode(String.self, at: 0)
     }
 
     /// Logs in: returns an opaque session token (only its SHA-256 is stored) and its expiry.
@@ -194,22 +209,18 @@ public struct EnrolmentStore: Sendable {
     /// The session of a bearer token. Throws `auth.session_required` (missing or unknown)
     /// or `auth.session_expired`.
     public func session(token: String?) async throws -> Session {
-        guard let token, !token.isEmpty else {
-            throw BrokerError(.sessionRequired, "log in first and send `Authorization: Bearer <token>`")
-        }
+        guard let token, !token.isEmpty else { throw Self.sessionMissing }
         let hash = SHA256.hash(Array(token.utf8))
         let rows = try await pool.query(
             """
             SELECT s.resident_id, s.expires_at, r.active FROM broker_sessions s JOIN broker_residents r USING (resident_id)
             WHERE s.token_hash = $1
             """, [.bytea(hash)])
-        guard let row = rows.first, try row.decode(Bool.self, at: 2) else {
-            throw BrokerError(.sessionRequired, "unknown session token; log in again")
-        }
+        guard let row = rows.first, try row.decode(Bool.self, at: 2) else { throw Self.sessionUnknown }
         let expires = try row.decode(Date.self, at: 1)
         guard expires > now() else {
             try await pool.execute("DELETE FROM broker_sessions WHERE token_hash = $1", [.bytea(hash)])
-            throw BrokerError(.sessionExpired, "the session expired; log in again")
+            throw Self.sessionExpiredError
         }
         return Session(residentID: try row.decode(String.self, at: 0), expiresAt: expires)
     }
@@ -226,6 +237,10 @@ public struct EnrolmentStore: Sendable {
                 "choose a passphrase of \(configuration.passphraseMinimumBytes) to \(configuration.passphraseMaximumBytes) bytes (several words are easiest)")
         }
     }
+
+    static let sessionMissing = BrokerError(.sessionRequired, "log in first and send `Authorization: Bearer <token>`")
+    static let sessionUnknown = BrokerError(.sessionRequired, "unknown session token; log in again")
+    static let sessionExpiredError = BrokerError(.sessionExpired, "the session expired; log in again")
 
     static let invalidCredentials = BrokerError(.invalidCredentials, "unknown resident id or wrong passphrase")
 

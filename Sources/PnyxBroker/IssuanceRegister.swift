@@ -13,6 +13,8 @@ public struct IssuanceRegister: Sendable {
     public let store: LogStore
     let signer: BrokerSigner
     let originPrefix: String
+    /// Writes each new issuance row in its record's append transaction (the store's observer).
+    let writer: IssuanceRegisterWriter
 
     /// The log id of a poll's register: `0x52 ("R") ‖ pollID`.
     public static func logID(pollID: PollID) -> [UInt8] { [0x52] + pollID.bytes }
@@ -27,9 +29,18 @@ public struct IssuanceRegister: Sendable {
         try await store.createLog(logID: Self.logID(pollID: pollID), verifierKey: verifierKey, origin: origin(pollID: pollID))
     }
 
-    /// Appends a record; returns its position once durably committed.
-    func append(_ record: IssuanceRecord) async throws -> Int64 {
-        try await store.append(logID: Self.logID(pollID: record.pollID), payload: record.canonicalBytes).position
+    /// Appends `record` with the new issuance row `row`, both in one transaction (shared with
+    /// concurrent appends); returns its position once durably committed. Throws
+    /// ``IssuanceConflict`` (nothing appended) when a row for the resident and poll exists.
+    func append(_ record: IssuanceRecord, inserting row: PendingIssuance) async throws -> Int64 {
+        try await writer.append(record, work: .insert(record.pollID, row), store: store)
+    }
+
+    /// Appends `record` for the existing row of `residentID` that has no register position
+    /// yet, and sets it in the same transaction. Throws ``IssuanceAlreadyRegistered``
+    /// (nothing appended) when the row has one already.
+    func append(_ record: IssuanceRecord, positioning residentID: String) async throws -> Int64 {
+        try await writer.append(record, work: .position(record.pollID, residentID: residentID), store: store)
     }
 
     /// A checkpoint covering every record so far (signed now if the register grew), or nil
