@@ -3,14 +3,18 @@ import PnyxPostgres
 
 /// The rows one append batch derives from its records, written in its transaction by
 /// ``TallyKeeper``: poll row and status, nullifier bindings, official attributions,
-/// certificates, and the tally summary.
+/// certificates, the tally summary and aggregates (`service_tallies.state`), and each
+/// credential's latest packed contribution (`service_nullifiers.contribution`).
 struct DerivedWrites {
     let pollID: PollID
     var definition: SignedPollDefinition?
     var directory: SignedKeyDirectory?
     var rejected = false
     var lifecycleChanged = false
-    var nullifiers: [(nullifier: [UInt8], credentialHash: [UInt8], position: Int64)] = []
+    /// New bindings, with their credential's latest packed contribution.
+    var nullifiers: [(nullifier: [UInt8], credentialHash: [UInt8], position: Int64, contribution: Int64)] = []
+    /// Existing bindings whose latest contribution changed.
+    var contributions: [(nullifier: [UInt8], contribution: Int64)] = []
     var officials: [(position: Int64, official: String, channel: Channel)] = []
     var certificates: [(index: UInt16, position: Int64, bytes: [UInt8])] = []
     var lifecycle: [(position: Int64, kind: String, bytes: [UInt8])] = []
@@ -74,11 +78,25 @@ struct DerivedWrites {
         if !nullifiers.isEmpty {
             var copy = PostgresBinaryCopyEncoder(reservingCapacity: nullifiers.count * 120)
             for row in nullifiers {
-                try copy.append(row: [poll, .bytea(row.nullifier), .bytea(row.credentialHash), .int64(row.position)])
+                try copy.append(row: [poll, .bytea(row.nullifier), .bytea(row.credentialHash), .int64(row.position),
+                                       .int64(row.contribution)])
             }
             try conn.copyIn(
-                "COPY service_nullifiers (poll_id, nullifier, credential_hash, first_position) FROM STDIN (FORMAT binary)",
+                "COPY service_nullifiers (poll_id, nullifier, credential_hash, first_position, contribution) FROM STDIN (FORMAT binary)",
                 data: copy.finish())
+        }
+        var start = 0
+        while start < contributions.count {
+            let chunk = contributions[start..<min(contributions.count, start + 10_000)]
+            try conn.execute(
+                """
+                UPDATE service_nullifiers AS n SET contribution = v.value
+                FROM (SELECT substring($2::bytea FROM ((c.i - 1) * 32 + 1)::int FOR 32) AS nullifier, c.value
+                      FROM unnest(string_to_array($3, ',')::bigint[]) WITH ORDINALITY AS c(value, i)) AS v
+                WHERE n.poll_id = $1 AND n.nullifier = v.nullifier
+                """,
+                [poll, .bytea(chunk.flatMap(\.nullifier)), .text(chunk.map { String($0.contribution) }.joined(separator: ","))])
+            start += chunk.count
         }
         if !digests.isEmpty {
             var copy = PostgresBinaryCopyEncoder(reservingCapacity: digests.count * 70)
@@ -105,8 +123,8 @@ struct DerivedWrites {
         let summary = String(decoding: try tally.summary.jsonBytes(), as: UTF8.self)
         try conn.execute(
             """
-            INSERT INTO service_tallies (poll_id, log_size, summary) VALUES ($1, $2, $3)
-            ON CONFLICT (poll_id) DO UPDATE SET log_size = EXCLUDED.log_size, summary = EXCLUDED.summary
-            """, [poll, .int64(Int64(tally.logSize)), .text(summary)])
+            INSERT INTO service_tallies (poll_id, log_size, summary, state) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (poll_id) DO UPDATE SET log_size = EXCLUDED.log_size, summary = EXCLUDED.summary, state = EXCLUDED.state
+            """, [poll, .int64(Int64(tally.logSize)), .text(summary), .bytea(try tally.snapshot.jsonBytes())])
     }
 }

@@ -456,7 +456,9 @@ enum ServiceAPI {
                     "reached": object(["logSize": count, "recordedAt": unix]),
                 ], required: ["index", "threshold", "current", "met"])),
             ], required: ["phase", "logSize", "entriesRecorded", "participants", "thresholds"]),
-            "TallyCheck": object(["consistent": boolean, "logSize": count, "stored": ref("TallySummary"), "recomputed": ref("TallySummary")]),
+            "TallyCheck": object(["consistent": boolean, "stateConsistent": boolean, "contributionsChecked": count,
+                                  "contributionMismatches": count, "logSize": count, "stored": ref("TallySummary"),
+                                  "recomputed": ref("TallySummary")]),
             "TallyExport": object([
                 "poll": ref("PollView"), "tally": ref("TallySummary"), "lifecycle": array(ref("LoggedEvent")),
                 "certificates": array(ref("SignedCertificate")),

@@ -9,10 +9,14 @@ public import PnyxPostgres
 ///   the key directory once published, and the status, all written by the append
 ///   transaction that logs them (``TallyKeeper``), so they never disagree with the log.
 /// - `service_tallies`: the current ``PnyxCore/TallySummary`` JSON of each poll, rewritten
-///   by every append transaction (reads cost one row).
+///   by every append transaction (reads cost one row), and (version 4) `state`, the tally's
+///   aggregates (``PnyxCore/Tally/Snapshot``) from which a process restores it without
+///   folding the log.
 /// - `service_nullifiers`: one row per one-time key: the credential it is bound to
 ///   (SHA-256 of the credential's canonical bytes) and the position of its first entry.
-///   The primary key makes a second binding impossible, in every process.
+///   The primary key makes a second binding impossible, in every process. Version 4 adds
+///   `contribution`: what the credential's latest entry counts (packed, ``TallyKeeper``),
+///   so the service keeps no per-participant map in memory.
 /// - `service_official_entries`: which official recorded which kiosk or paper entry.
 /// - `service_certificates`: the certificates issued, by threshold (also in the log).
 /// - `service_lifecycle`: every lifecycle record of every poll (position, kind, canonical
@@ -119,6 +123,12 @@ public enum ServiceSchema {
                 received_at timestamptz NOT NULL DEFAULT now(),
                 PRIMARY KEY (poll_id, tree_size, witness)
             );
+            """),
+        // Tallies without a per-participant map in memory (``TallyKeeper``); NULL in rows
+        // written before: such a poll is folded from its log once and its rows completed.
+        Migration(version: 4, name: "tally_state_and_contributions", sql: """
+            ALTER TABLE service_tallies ADD COLUMN state bytea;
+            ALTER TABLE service_nullifiers ADD COLUMN contribution bigint;
             """),
     ])
 }

@@ -17,14 +17,23 @@ import PnyxTransparency
 /// key is bound to another credential — the last line of defence behind the service's own
 /// checks, for races between processes.
 ///
-/// The tally of each poll is kept in memory keyed by the hash of the last entry it has
-/// folded; a batch whose previous hash is not that one (another process appended, or a
-/// batch rolled back) makes it refold the log from the database, under the append lock.
+/// Memory does not grow per participant: the process keeps, per poll, only the tally's
+/// aggregates (``PnyxCore/Tally/Snapshot``: counts, hours, interned classes and answer
+/// sets), keyed by the hash of the last entry it has folded. Each credential's latest
+/// contribution lives in `service_nullifiers.contribution`; a batch reads those of its own
+/// one-time keys in the query that reads their bindings, restores them into the tally,
+/// applies its records with the same reducer the auditor uses, and writes back the changed
+/// ones, the summary and the snapshot (`service_tallies.state`) in the append transaction.
+/// A batch whose previous hash is not the cached one (another process appended, a batch
+/// rolled back, a restart) restores the aggregates from that committed snapshot — one row,
+/// not a fold of the log. Only a database written before the snapshot existed (no state,
+/// or contributions missing) is folded from the log once, and its rows completed.
 final class TallyKeeper: LogBatchObserver, @unchecked Sendable {
     private let lock = NSLock()
     // Guarded by `lock`.
     private var tallies: [[UInt8]: (lastHash: MerkleHash, tally: Tally)] = [:]
     private var attributions: [[UInt8]: String] = [:]
+    private var foldCount = 0
     let logger: Logger
 
     init(logger: Logger) { self.logger = logger }
@@ -42,7 +51,15 @@ final class TallyKeeper: LogBatchObserver, @unchecked Sendable {
         _ = lock.withLock { attributions.removeValue(forKey: digest) }
     }
 
-    /// Drops the cached tallies (tests use it to force a refold).
+    /// Credentials' contributions held in memory by the cached tallies (0 between batches:
+    /// the service keeps aggregates only).
+    var heldContributions: Int { lock.withLock { tallies.values.reduce(0) { $0 + $1.tally.latestCount } } }
+
+    /// How many times a batch had to fold a log from the database (only for a database
+    /// written before the stored state existed).
+    var folds: Int { lock.withLock { foldCount } }
+
+    /// Drops the cached tallies (tests use it to force a restore from the stored state).
     func reset() { lock.withLock { tallies.removeAll() } }
 
     func batchWillCommit(_ batch: LogBatch, connection conn: PostgresConnection) throws {
@@ -50,10 +67,16 @@ final class TallyKeeper: LogBatchObserver, @unchecked Sendable {
         // Take the tally out of the cache: this batch owns it (no copy-on-write copy).
         let cached = lock.withLock { tallies.removeValue(forKey: batch.logID) }
         var tally: Tally
+        // True when `tally` is a fold of the whole log (its per-credential map holds every credential).
+        var folded = false
         if let cached, cached.lastHash == batch.previousHash, cached.tally.logSize == UInt64(batch.firstPosition) {
             tally = cached.tally
+        } else if let restored = try Self.restore(conn, pollID: pollID, size: batch.firstPosition) {
+            tally = restored
         } else {
             tally = try Self.fold(conn, logID: batch.logID, upTo: batch.firstPosition)
+            folded = true
+            lock.withLock { foldCount += 1 }
         }
 
         let records = batch.payloads.map { try? LogRecord(leafPayload: $0) }
@@ -61,12 +84,23 @@ final class TallyKeeper: LogBatchObserver, @unchecked Sendable {
             if case .entry(let entry)? = record?.body { return entry.nullifier.rawRepresentation }
             return nil
         })
+        if !folded {
+            if known.values.contains(where: { $0.contribution == nil }) {
+                // Rows from before contributions were stored: fold once and complete them.
+                tally = try Self.fold(conn, logID: batch.logID, upTo: batch.firstPosition)
+                folded = true
+                lock.withLock { foldCount += 1 }
+            } else {
+                try tally.restoreLatest(known.map { ($0.key, $0.value.contribution!) })
+            }
+        }
         let digests = records.map { record -> [UInt8]? in
             if case .entry(let entry)? = record?.body { return SHA256.hash(entry.canonicalBytes) }
             return nil
         }
         var seen = try Self.seenDigests(conn, pollID: pollID, digests: digests.compactMap { $0 })
         var fresh: [[UInt8]: [UInt8]] = [:]  // nullifier → credential hash, bound in this batch
+        var freshPositions: [(nullifier: [UInt8], credentialHash: [UInt8], position: Int64)] = []
         var writes = DerivedWrites(pollID: pollID)
         var rejected: [Int: any Error] = [:]
 
@@ -86,7 +120,7 @@ final class TallyKeeper: LogBatchObserver, @unchecked Sendable {
                 }
                 let nullifier = entry.nullifier.rawRepresentation
                 let credentialHash = SHA256.hash(entry.credential.canonicalBytes)
-                if let bound = known[nullifier] ?? fresh[nullifier], bound != credentialHash {
+                if let bound = known[nullifier]?.credentialHash ?? fresh[nullifier], bound != credentialHash {
                     rejected[index] = ServiceError.nullifierReused
                     continue
                 }
@@ -100,13 +134,26 @@ final class TallyKeeper: LogBatchObserver, @unchecked Sendable {
             }
             if let binding {
                 fresh[binding.nullifier] = binding.credentialHash
-                writes.nullifiers.append((binding.nullifier, binding.credentialHash, position))
+                freshPositions.append((binding.nullifier, binding.credentialHash, position))
             }
             if let digest = digests[index] { writes.digests.append(digest) }
             writes.note(record, position: position, payload: batch.payloads[index], official: attribution(batch.payloads[index]))
         }
         if !rejected.isEmpty { throw LogBatchRejection(errors: rejected) }
 
+        // Contributions: new bindings carry theirs; changed ones (all, after a fold) are updated.
+        let latest = Dictionary(tally.takeLatest(), uniquingKeysWith: { first, _ in first })
+        for row in freshPositions {
+            guard let contribution = latest[row.nullifier] else {
+                throw ServiceError(.tallyMismatch, .internalServerError, "the tally holds no contribution for a one-time key it just counted")
+            }
+            writes.nullifiers.append((row.nullifier, row.credentialHash, row.position, contribution))
+        }
+        for (nullifier, contribution) in latest where fresh[nullifier] == nil {
+            if folded || known[nullifier]?.contribution != contribution {
+                writes.contributions.append((nullifier, contribution))
+            }
+        }
         try writes.apply(conn, tally: tally)
         lock.withLock { tallies[batch.logID] = (batch.lastHash, tally) }
     }
@@ -157,18 +204,66 @@ final class TallyKeeper: LogBatchObserver, @unchecked Sendable {
         return Set(try rows.map { try $0.decode([UInt8].self, at: 0) })
     }
 
-    /// The existing bindings of `nullifiers` (nullifier → credential hash), in one query.
-    static func bindings(_ conn: PostgresConnection, pollID: PollID, nullifiers: [[UInt8]]) throws -> [[UInt8]: [UInt8]] {
+    /// The existing bindings of `nullifiers` (nullifier → credential hash and latest packed
+    /// contribution, nil in rows written before contributions were stored), in one query.
+    static func bindings(
+        _ conn: PostgresConnection, pollID: PollID, nullifiers: [[UInt8]]
+    ) throws -> [[UInt8]: (credentialHash: [UInt8], contribution: Int64?)] {
         guard !nullifiers.isEmpty else { return [:] }
         let rows = try conn.queryPrepared(
             """
-            SELECT nullifier, credential_hash FROM service_nullifiers
+            SELECT nullifier, credential_hash, contribution FROM service_nullifiers
             WHERE poll_id = $1 AND nullifier IN (
                 SELECT substring($2::bytea FROM (i * 32 + 1)::int FOR 32) FROM generate_series(0, $3::int - 1) AS i)
             """, [.bytea(pollID.bytes), .bytea(nullifiers.flatMap { $0 }), .int64(Int64(nullifiers.count))])
-        var result: [[UInt8]: [UInt8]] = [:]
-        for row in rows { result[try row.decode([UInt8].self, at: 0)] = try row.decode([UInt8].self, at: 1) }
+        var result: [[UInt8]: (credentialHash: [UInt8], contribution: Int64?)] = [:]
+        for row in rows {
+            result[try row.decode([UInt8].self, at: 0)] = (try row.decode([UInt8].self, at: 1), try row.decode(Int64?.self, at: 2))
+        }
         return result
+    }
+
+    /// The poll's aggregates as committed by the last append transaction, when they cover
+    /// exactly `size` records; an empty tally for a new log; nil when the stored state is
+    /// missing (a database from before it existed) or does not match (fold instead).
+    static func restore(_ conn: PostgresConnection, pollID: PollID, size: Int64) throws -> Tally? {
+        let rows = try conn.queryPrepared(
+            """
+            SELECT t.log_size, t.state, p.definition, p.directory
+            FROM service_tallies t JOIN service_polls p ON p.poll_id = t.poll_id WHERE t.poll_id = $1
+            """, [.bytea(pollID.bytes)])
+        guard let row = rows.first else { return size == 0 ? Tally() : nil }
+        guard try row.decode(Int64.self, at: 0) == size, let state = try row.decode([UInt8]?.self, at: 1) else { return nil }
+        let snapshot = try Tally.Snapshot(jsonBytes: state)
+        let definition = try SignedPollDefinition(canonicalBytes: try row.decode([UInt8].self, at: 2)).definition
+        let directory = try row.decode([UInt8]?.self, at: 3).map { try SignedKeyDirectory(canonicalBytes: $0).directory }
+        return try Tally(snapshot: snapshot, definition: definition, directory: directory)
+    }
+
+    /// Compares every stored contribution of `pollID` with those of `tally` (a fold of the
+    /// whole log), reading the rows in pages: (rows read, rows that differ or are missing on
+    /// either side).
+    static func compareContributions(_ conn: PostgresConnection, pollID: PollID, with tally: Tally) throws -> (checked: Int64, mismatches: Int64) {
+        var after: [UInt8] = []
+        var checked: Int64 = 0, mismatches: Int64 = 0
+        while true {
+            let rows = try conn.queryPrepared(
+                """
+                SELECT nullifier, contribution FROM service_nullifiers
+                WHERE poll_id = $1 AND nullifier > $2 ORDER BY nullifier LIMIT 10000
+                """, [.bytea(pollID.bytes), .bytea(after)])
+            guard !rows.isEmpty else { break }
+            for row in rows {
+                let nullifier = try row.decode([UInt8].self, at: 0)
+                let stored = try row.decode(Int64?.self, at: 1)
+                if stored == nil || tally.latestContribution(of: nullifier) != stored { mismatches += 1 }
+                checked += 1
+                after = nullifier
+            }
+        }
+        // Credentials the fold counts but no row holds.
+        mismatches += max(0, Int64(tally.latestCount) - checked)
+        return (checked, mismatches)
     }
 }
 
