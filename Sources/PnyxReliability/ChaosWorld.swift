@@ -89,6 +89,9 @@ final class ChaosWorld: @unchecked Sendable {
                     "PNYX_SERVICE_LOG_ORIGIN_PREFIX": "chaos.pnyx.test/poll/",
                     "PNYX_SERVICE_CHECKPOINT_INTERVAL_MS": "200",
                     "PNYX_SERVICE_POOL_SIZE": "6",
+                    // The verifier reads the latest checkpoint right after the load and needs
+                    // every acknowledged entry under it: no read cache (its refresh lags).
+                    "PNYX_SERVICE_READ_REFRESH_MS": "0",
                     "PNYX_SERVICE_HOST": "127.0.0.1",
                     "PNYX_SERVICE_PORT": "\(port)",
                 ],

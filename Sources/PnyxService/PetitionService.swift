@@ -29,7 +29,7 @@ public final class PetitionService: Sendable {
     let keeper: TallyKeeper
     let checkpoints: CheckpointCoalescer
     let polls = PollCache()
-    let readCache = ReadCache()
+    let readCache: ReadCache
     let reservations = NullifierReservations()
     let brokerKeyCache = BrokerKeyCache()
     let schedule = ScheduleTask()
@@ -54,6 +54,7 @@ public final class PetitionService: Sendable {
             logger: logger)
         self.checkpointer = Checkpointer(store: store, signer: signer, interval: configuration.checkpointInterval)
         self.checkpoints = CheckpointCoalescer(store: store, signer: signer)
+        self.readCache = ReadCache(refresh: configuration.readRefreshInterval)
     }
 
     /// Applies the log store's and the service's migrations (idempotent).

@@ -29,6 +29,9 @@ public import PnyxTransparency
 /// - `PNYX_SERVICE_LOG_ORIGIN_PREFIX` — checkpoint origins are `<prefix><poll id hex>` —
 ///   `pnyx.example/poll/`.
 /// - `PNYX_SERVICE_CHECKPOINT_INTERVAL_MS` — background checkpoint interval — `1000`.
+/// - `PNYX_SERVICE_READ_REFRESH_MS` — how often the cached public reads (page data, counts,
+///   latest checkpoint) are refreshed from the database; they may be that old plus one
+///   refresh; `0` turns the cache off — `500`.
 /// - `PNYX_SERVICE_BODY_LIMIT` — the largest request body in bytes — `65536`.
 /// - `PNYX_SERVICE_HOST`, `PNYX_SERVICE_PORT` — where to listen — `127.0.0.1`, `8080`.
 /// - `PNYX_WITNESS_KEYS` — comma-separated witness cosignature verifier keys
@@ -70,6 +73,10 @@ public struct ServiceConfiguration: Sendable, CustomStringConvertible {
     public var port: Int
     /// The witnesses whose checkpoint cosignatures are accepted and served.
     public var witnessKeys: [CosignatureVerifier] = []
+    /// How often the public reads served from memory (page data, counts, latest checkpoint)
+    /// are refreshed from the database (``ReadCache``); nil: no cache, every read queries
+    /// the database (the in-memory default; `PNYX_SERVICE_READ_REFRESH_MS` defaults to 500).
+    public var readRefreshInterval: Duration? = nil
 
     /// A configuration built in memory.
     public init(
@@ -127,6 +134,8 @@ public struct ServiceConfiguration: Sendable, CustomStringConvertible {
             poolSize: try integer("PNYX_SERVICE_POOL_SIZE", 8, minimum: 2),
             host: value("PNYX_SERVICE_HOST") ?? "127.0.0.1",
             port: try integer("PNYX_SERVICE_PORT", 8080, minimum: 0))
+        let refresh = try integer("PNYX_SERVICE_READ_REFRESH_MS", 500, minimum: 0)
+        readRefreshInterval = refresh == 0 ? nil : .milliseconds(refresh)
         for key in (value("PNYX_WITNESS_KEYS") ?? "").split(separator: ",") {
             guard let verifier = try? CosignatureVerifier(verifierKey: key.trimmingCharacters(in: .whitespaces)) else {
                 throw ServiceError(.configurationInvalid, .internalServerError,

@@ -13,16 +13,21 @@ extension ServiceRoutes {
     ///
     /// Caching: full tiles and numbered checkpoints never change (`immutable`); the latest
     /// checkpoint, the manifest and partial tiles are fresh for a few seconds, with an ETag.
+    /// The latest checkpoint and tiles are served from ``ReadCache`` (refreshed every
+    /// ``ServiceConfiguration/readRefreshInterval``; tiles kept, since a tile path always
+    /// names the same bytes).
     func addLogRoutes(to router: RouterGroup<BasicRequestContext>) {
         let text = "text/plain; charset=utf-8"
         router.get("polls/:poll/log/checkpoint") { request, context -> Response in
             let id = try pollID(context)
-            _ = try await service.poll(id)
-            guard let latest = try await service.store.latestCheckpoint(logID: id.bytes) else {
-                throw ServiceError(.logNotFound, .notFound, "poll \(id) has no checkpoint yet; retry in a second")
+            let note = try await service.cachedRead(.checkpoint, id, contentType: text) {
+                _ = try await service.poll(id)
+                guard let latest = try await service.store.latestCheckpoint(logID: id.bytes) else {
+                    throw ServiceError(.logNotFound, .notFound, "poll \(id) has no checkpoint yet; retry in a second")
+                }
+                return Array(try await service.cosigned(latest, poll: id).utf8)
             }
-            let note = try await service.cosigned(latest, poll: id)
-            return JSONResponse.cacheable(Array(note.utf8), request: request, policy: .maxAge(seconds: 1), contentType: text)
+            return note.response(to: request, policy: .maxAge(seconds: 1))
         }
         router.get("polls/:poll/log/checkpoints/:size") { request, context -> Response in
             let id = try pollID(context)
@@ -57,13 +62,12 @@ extension ServiceRoutes {
                 throw ServiceError(.logNotFound, .notFound, "\(path) is not a c2sp.org/tlog-tiles path")
             }
             // A tile path (full, or partial of width W) always names the same bytes.
-            let data = try await service.cachedRead("tile", id, path, lifetime: tile.isPartial ? 1 : 300) {
+            let data = try await service.cachedRead(.tile, id, path, contentType: "application/octet-stream") {
                 isEntries
                     ? try await service.store.entryBundle(logID: id.bytes, tile)
                     : try await service.store.tile(logID: id.bytes, tile)
             }
-            return JSONResponse.cacheable(data, request: request, policy: tile.isPartial ? .maxAge(seconds: 60) : .immutable,
-                                          contentType: "application/octet-stream")
+            return data.response(to: request, policy: tile.isPartial ? .maxAge(seconds: 60) : .immutable)
         }
     }
 

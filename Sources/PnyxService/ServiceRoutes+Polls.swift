@@ -76,7 +76,7 @@ extension ServiceRoutes {
         }
         router.get("polls/:poll") { request, context -> Response in
             let id = try pollID(context)
-            let bytes = try await service.cachedRead("page", id, lifetime: 1) {
+            let cached = try await service.cachedRead(.page, id) {
                 let state = try await service.poll(id)
                 let page = PollPage(
                     poll: PollView(state), tally: try? await service.tally(id).summary(),
@@ -84,7 +84,7 @@ extension ServiceRoutes {
                     certificates: try await service.certificates(id), verifierKey: service.verifierKey)
                 return Array(try JSONResponse.encoder().encode(page))
             }
-            return JSONResponse.cacheable(bytes, request: request, policy: .maxAge(seconds: 2))
+            return cached.response(to: request, policy: service.crowdPolicy)
         }
         router.get("polls/:poll/directory") { request, context -> Response in
             let state = try await service.poll(try pollID(context))

@@ -15,8 +15,8 @@ extension ServiceRoutes {
         // The stored counts (one row, rewritten by every append transaction).
         router.get("polls/:poll/tally") { request, context -> Response in
             let id = try pollID(context)
-            let bytes = try await service.cachedRead("tally", id, lifetime: 1) { try await service.tally(id).summaryJSON }
-            return JSONResponse.cacheable(bytes, request: request, policy: .maxAge(seconds: 2))
+            let tally = try await service.cachedRead(.tally, id) { try await service.tally(id).summaryJSON }
+            return tally.response(to: request, policy: service.crowdPolicy)
         }
         // Recomputes the counts from the log and compares.
         router.get("polls/:poll/tally/check") { request, context -> Response in

@@ -65,8 +65,9 @@ struct PnyxWorld: Sendable {
     /// The commune of a test district.
     static func commune(_ district: String) -> String { String(district.prefix(2)) }
 
-    /// Runs `body` with a fresh world; everything is stopped afterwards.
-    static func with(k: Int = 1, _ body: @Sendable (PnyxWorld) async throws -> Void) async throws {
+    /// Runs `body` with a fresh world; everything is stopped afterwards. `readRefresh`: the
+    /// service's ``ServiceConfiguration/readRefreshInterval`` (nil: public reads uncached).
+    static func with(k: Int = 1, readRefresh: Duration? = nil, _ body: @Sendable (PnyxWorld) async throws -> Void) async throws {
         let clock = ServiceTestClock()
         let cluster = try await PrivateCluster.sharedTemporary()
         let brokerDatabase = try await cluster.createDatabase()
@@ -85,7 +86,7 @@ struct PnyxWorld: Sendable {
         _ = try await broker.residents.importRegister(areasCSV: areasCSV, residentsCSV: residentsCSV(people))
         do {
             try await buildBrokerApplication(broker: broker).test(.live) { brokerClient in
-                let configuration = ServiceConfiguration(
+                var configuration = ServiceConfiguration(
                     databaseURL: serviceDatabase, brokerURL: "http://127.0.0.1:\(brokerClient.port!)", serviceKey: serviceKey,
                     keyName: "service.pnyx.test", adminTokens: [adminToken: "Alice (admin)"],
                     officialTokens: [officialToken: "Bob (town hall kiosk)"],
@@ -93,6 +94,7 @@ struct PnyxWorld: Sendable {
                     auditorKeys: [Base64.encode(auditor.publicKey.rawRepresentation): "Citizens' audit collective"],
                     logOriginPrefix: "pnyx.test/poll/",
                     checkpointInterval: .seconds(3600), bodyLimit: 16_384, poolSize: 4, port: 0)
+                configuration.readRefreshInterval = readRefresh
                 let service = try await PetitionService.start(configuration: configuration, now: { clock.now })
                 do {
                     try await buildServiceApplication(service: service).test(.router) { client in
