@@ -91,6 +91,9 @@ public struct FindingCode: RawRepresentable, Hashable, Sendable, Codable, Custom
     public static let entryOutsideWindow = Self(rawValue: "entry.outside_window")
     /// An entry was recorded while the poll was not open (before `opened` or after `closed`).
     public static let entryNotOpen = Self(rawValue: "entry.not_open")
+    /// An entry's exact bytes (nonce and signature included) appear at an earlier position: a
+    /// replay the service must refuse, which would make a withdrawn or changed entry count again.
+    public static let entryReplayed = Self(rawValue: "entry.replayed")
     /// A one-time key (the nullifier) appears with two different credentials.
     public static let nullifierReused = Self(rawValue: "nullifier.reused")
     /// The disclosed class is not eligible for the poll (no key, an age band under the minimum age,

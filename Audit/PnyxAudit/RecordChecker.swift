@@ -32,6 +32,9 @@ struct RecordChecker {
     private var reportedMissingDefinition = false
     private var sawOpening = false
     private var nullifiers: [KeyBytes: CredentialDigest] = [:]
+    /// The first 16 bytes of every entry's signature, with its position: identical entries
+    /// share them (a signature covers the entry's nonce), different ones do not.
+    private var signatures: [SignaturePrefix: Int64] = [:]
 
     init(collector: FindingCollector, pipeline: EntryVerificationPipeline, snapshotSize: Int64?) {
         self.collector = collector
@@ -171,6 +174,12 @@ struct RecordChecker {
             add(Finding(.classIneligible, position: position, "the key directory has no key for the entry's class \(attributeClass)"))
         }
 
+        // Replays: the same bytes twice (an honest signer's nonce makes every entry new).
+        let prefix = SignaturePrefix(entry.signature)
+        if let earlier = signatures.updateValue(position, forKey: prefix) {
+            add(Finding(.entryReplayed, position: position, "the same entry as at position \(earlier) (same nonce and signature): a replay"))
+        }
+
         // One-time keys: one credential each (re-votes repeat the same credential).
         let key = KeyBytes(entry.credential.oneTimeKey.rawRepresentation)
         let digest = CredentialDigest(entry.credential)
@@ -240,6 +249,16 @@ struct KeyBytes: Hashable {
     init(_ bytes: [UInt8]) {
         func word(_ at: Int) -> UInt64 { (0..<8).reduce(UInt64(0)) { $0 << 8 | UInt64(bytes[at + $1]) } }
         a = word(0); b = word(8); c = word(16); d = word(24)
+    }
+}
+
+/// The first 16 bytes of an Ed25519 signature (the start of its R): tells two signed messages apart.
+struct SignaturePrefix: Hashable {
+    let high: UInt64, low: UInt64
+
+    init(_ signature: [UInt8]) {
+        high = (0..<8).reduce(UInt64(0)) { $0 << 8 | UInt64(signature[$1]) }
+        low = (8..<16).reduce(UInt64(0)) { $0 << 8 | UInt64(signature[$1]) }
     }
 }
 

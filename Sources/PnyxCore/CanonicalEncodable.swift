@@ -36,7 +36,7 @@ public enum DomainTag {
     public static let keyDirectory = "pnyx/key-directory/v1"
     public static let credential = "pnyx/credential/v1"
     public static let nameAttestation = "pnyx/name-attestation/v1"
-    public static let entry = "pnyx/entry/v1"
+    public static let entry = "pnyx/entry/v2"
     public static let lifecycle = "pnyx/lifecycle/v1"
     public static let record = "pnyx/record/v1"
     public static let certificate = "pnyx/certificate/v1"

@@ -33,10 +33,10 @@ struct ChaosAbuse {
                 var signature = entry.signature
                 signature[index % signature.count] ^= 0x01
                 forged = Entry(pollID: entry.pollID, credential: entry.credential, channel: entry.channel, payload: entry.payload,
-                               signature: signature)
+                               nonce: entry.nonce, signature: signature)
             case 1:  // signed by another key than the credential's one-time key
                 forged = Entry(pollID: entry.pollID, credential: entry.credential, channel: .online, payload: entry.payload,
-                               signature: Ed25519.PrivateKey().sign(entry.signedBytes))
+                               nonce: entry.nonce, signature: Ed25519.PrivateKey().sign(entry.signedBytes))
             case 2:  // a credential for a new one-time key, reusing another credential's blind signature
                 let key = Ed25519.PrivateKey()
                 let credential = Credential(
@@ -49,7 +49,7 @@ struct ChaosAbuse {
                 continue
             default:  // a kiosk entry on the citizen route
                 forged = Entry(pollID: entry.pollID, credential: entry.credential, channel: .kiosk, payload: entry.payload,
-                               signature: entry.signature)
+                               nonce: entry.nonce, signature: entry.signature)
             }
             requests.append((path, try json.encode(forged), []))
         }

@@ -433,8 +433,8 @@ enum ServiceAPI {
             ], required: ["proposalID", "draft", "status"]),
             "Entry": object([
                 "pollID": pollID, "credential": ref("Credential"), "channel": enumeration(["online", "kiosk", "paper"]),
-                "payload": ref("EntryPayload"), "signature": base64,
-            ], description: "Ed25519 by the credential's one-time key over the entry's canonical bytes (docs/PROTOCOL.md)."),
+                "payload": ref("EntryPayload"), "nonce": base64, "signature": base64,
+            ], description: "Ed25519 by the credential's one-time key over the entry's canonical bytes, a fresh 16-byte nonce included (docs/PROTOCOL.md)."),
             "Receipt": object([
                 "pollID": pollID, "position": count, "entryHash": hash, "checkpoint": string, "inclusionProof": array(hash),
             ]),

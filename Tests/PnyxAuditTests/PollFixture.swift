@@ -17,7 +17,7 @@ enum FixtureKeys {
 /// would write it (so chain, tree and checkpoint signatures are all valid).
 enum Tamper: Hashable, CaseIterable {
     case forgedCredential, credentialWrongClassKey, credentialClassMismatch, badEntrySignature, reusedOneTimeKey,
-         outsideWindow, directoryLate, lifecycleOutOfOrder, falseCertificate
+         outsideWindow, directoryLate, lifecycleOutOfOrder, falseCertificate, replayedEntry
 }
 
 /// A realistic petition and its log: a signed definition, a broker-signed key directory with
@@ -122,7 +122,8 @@ struct PollFixture {
 
         let keys = (0..<10).map { _ in Ed25519.PrivateKey() }
         let credentials = try [0, 1, 0, 1, 0].enumerated().map { try credential($0.element, keys[$0.offset]) }
-        firstEntry = record(opens + 120, .entry(try entry(credentials[0], keys[0])))
+        let first = try entry(credentials[0], keys[0])
+        firstEntry = record(opens + 120, .entry(first))
         _ = record(opens + 180, .entry(try entry(credentials[1], keys[1], named("Marie D.", keys[1]))))
         _ = record(opens + 240, .entry(try entry(credentials[2], keys[2], channel: .kiosk)))
         // The threshold (3 signatures) is reached now; a checkpoint, then the certificate.
@@ -148,6 +149,10 @@ struct PollFixture {
             time += 60
         }
 
+        if tampers.contains(.replayedEntry) {
+            // Entry 0 again, byte for byte, after its key withdrew it: it would count again.
+            positions[.replayedEntry] = record(time, .entry(first))
+        }
         if tampers.contains(.forgedCredential) {
             let real = try credential(0, keys[5])
             let forged = Credential(attributeClass: real.attributeClass, keyID: real.keyID, oneTimeKey: real.oneTimeKey,
@@ -167,7 +172,7 @@ struct PollFixture {
             var signature = good.signature
             signature[5] ^= 0x40
             positions[.badEntrySignature] = record(time, .entry(Entry(pollID: pollID, credential: good.credential, channel: .online,
-                                                                      payload: good.payload, signature: signature)))
+                                                                      payload: good.payload, nonce: good.nonce, signature: signature)))
         }
         if tampers.contains(.reusedOneTimeKey) {
             // Citizen 3's one-time key again, with a second credential.

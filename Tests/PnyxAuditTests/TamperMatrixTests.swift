@@ -21,6 +21,7 @@ struct TamperMatrixTests {
         (.directoryLate, .directoryLate),
         (.lifecycleOutOfOrder, .lifecycleOutOfOrder),
         (.falseCertificate, .certificateFalse),
+        (.replayedEntry, .entryReplayed),
     ]
 
     @Test("a tamper by the service is found with its code and position",

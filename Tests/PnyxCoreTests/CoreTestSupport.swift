@@ -57,10 +57,16 @@ enum CoreFixtures {
         oneTimeKey: oneTimeKey.publicKey, prefix: [UInt8](repeating: 0xbb, count: 32),
         signature: [UInt8](repeating: 0xcc, count: 8))
 
+    /// The vector's nonce: sixteen 0xdd bytes.
     static let entry = try! Entry(pollID: pollID, credential: fakeCredential, channel: .online, payload: .sign(nil),
-                                  signingWith: oneTimeKey)
+                                  signingWith: oneTimeKey, random: FixedNonce())
 
     static let record = LogRecord(recordedAt: 1_700_000_040, body: .lifecycle(LifecycleEvent(kind: .opened, at: 1_700_000_000)))
+}
+
+/// Hands out 0xdd bytes: the nonce of the documented entry vector.
+struct FixedNonce: RandomSource {
+    func bytes(_ count: Int) -> [UInt8] { [UInt8](repeating: 0xdd, count: count) }
 }
 
 /// One RSA-2048 key per test process (generation takes a moment).

@@ -87,8 +87,8 @@ struct CredentialTests {
         #expect(entry.canonicalBytes == entry.signedBytes + entry.signature)
 
         for changed in [
-            Entry(pollID: entry.pollID, credential: entry.credential, channel: .kiosk, payload: entry.payload, signature: entry.signature),
-            Entry(pollID: entry.pollID, credential: entry.credential, channel: entry.channel, payload: .withdraw, signature: entry.signature),
+            Entry(pollID: entry.pollID, credential: entry.credential, channel: .kiosk, payload: entry.payload, nonce: entry.nonce, signature: entry.signature),
+            Entry(pollID: entry.pollID, credential: entry.credential, channel: entry.channel, payload: .withdraw, nonce: entry.nonce, signature: entry.signature),
         ] {
             expectCoreError(.entryInvalidSignature) { try changed.verify(definition: CoreFixtures.petition, directory: Self.directory) }
         }

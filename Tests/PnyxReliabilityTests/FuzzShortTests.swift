@@ -31,7 +31,7 @@ struct FuzzShortTests {
         let entry = fixture.entries[0]
         var signature = entry.signature
         signature[0] ^= 1
-        let forged = Entry(pollID: entry.pollID, credential: entry.credential, channel: entry.channel, payload: entry.payload, signature: signature)
+        let forged = Entry(pollID: entry.pollID, credential: entry.credential, channel: entry.channel, payload: entry.payload, nonce: entry.nonce, signature: signature)
         #expect(throws: CoreError.self) { try forged.verify(definition: fixture.definition, directory: fixture.directory) }
     }
 

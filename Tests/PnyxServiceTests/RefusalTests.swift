@@ -54,7 +54,7 @@ struct RefusalTests {
             let good = try voter.entry(.sign(nil))
             var flipped = good.signature
             flipped[5] ^= 1
-            let flippedEntry = Entry(pollID: poll.id, credential: good.credential, channel: .online, payload: good.payload, signature: flipped)
+            let flippedEntry = Entry(pollID: poll.id, credential: good.credential, channel: .online, payload: good.payload, nonce: good.nonce, signature: flipped)
             try await expectRefused(try await world.submit(flippedEntry), "entry.invalid_signature", .unprocessableContent,
                                     world: world, poll: poll.id, size: size)
 

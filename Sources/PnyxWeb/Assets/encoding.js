@@ -132,11 +132,12 @@ export function writePayload(enc, payload) {
 /** The bytes an entry's one-time key signs (the Entry without its signature), from the entry JSON. */
 export function entrySignedBytes(entry) {
   const c = entry.credential;
-  const enc = new Encoder().domain("pnyx/entry/v1").fixed(fromHex(entry.pollID));
+  const enc = new Encoder().domain("pnyx/entry/v2").fixed(fromHex(entry.pollID));
   writeClass(enc, c.class);
   enc.fixed(fromHex(c.keyID)).fixed(fromBase64(c.oneTimeKey)).fixed(fromBase64(c.prefix)).bytes(fromBase64(c.signature));
   enc.u8(channels[entry.channel]);
   writePayload(enc, entry.payload);
+  enc.fixed(fromBase64(entry.nonce));
   return enc.finish();
 }
 

@@ -118,7 +118,9 @@ async function takePart(kind) {
       payload = { kind: "sign", partialName: { name: named.attestation.partialName, attestation: named.signature } };
     }
     say(status, t("step.entry"));
-    const entry = { pollID: page.pollID, credential: held.credential, channel: "online", payload };
+    // A fresh nonce each time, so that going back to an earlier choice makes new bytes.
+    const nonce = toBase64(crypto.getRandomValues(new Uint8Array(16)));
+    const entry = { pollID: page.pollID, credential: held.credential, channel: "online", payload, nonce };
     const signature = new Uint8Array(await crypto.subtle.sign({ name: "Ed25519" }, held.key, entrySignedBytes(entry)));
     entry.signature = toBase64(signature);
     const receipt = await api("", `/v1/polls/${page.pollID}/entries`, { method: "POST", body: entry });
