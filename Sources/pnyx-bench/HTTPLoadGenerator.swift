@@ -1,13 +1,16 @@
 import Foundation
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 
 /// A small HTTP/1.1 load generator on SwiftNIO for the benchmarks: `connections` keep-alive
 /// connections to one server, each with at most one request outstanding (no pipelining).
 ///
-/// Requests (head and body bytes) are built before the clock starts (``request(_:_:headers:body:host:)``),
-/// so the generator spends its CPU on the socket and NIO's HTTP/1.1 codec, not on building requests. Two modes:
+/// Requests are encoded to their wire bytes before the clock starts
+/// (``request(_:_:headers:body:host:)``) and written as one shared buffer; responses are parsed
+/// minimally (status code, `Content-Length`, body skipped unread: no header objects), so the
+/// generator, which shares the cores with the server, spends little CPU per request. It
+/// understands what the Pnyx services send: `Content-Length` bodies (a `chunked` response is
+/// an error). Two modes:
 ///
 /// - **closed loop** (``Mode/closedLoop``): every connection sends its next request as soon as
 ///   the previous response ended; the result's rate is the server's peak. Latency is measured
@@ -50,6 +53,8 @@ final class HTTPLoadGenerator: Sendable {
         let seconds: Double
         /// Every response's latency in milliseconds, sorted.
         let latenciesMs: [Double]
+        /// Responses received for each request of the list (index in the list given to ``run(_:)``).
+        let perRequest: [Int]
         /// The first connection error, if any (for the report).
         let firstError: String?
 
@@ -80,10 +85,9 @@ final class HTTPLoadGenerator: Sendable {
         self.configuration = configuration
     }
 
-    /// One request, built before the clock starts.
+    /// One request, encoded before the clock starts: its HTTP/1.1 wire bytes.
     struct Request: Sendable {
-        let head: HTTPRequestHead
-        let body: ByteBuffer?
+        let bytes: ByteBuffer
     }
 
     /// An HTTP/1.1 request (keep-alive, `Content-Length` when a body is given).
@@ -91,10 +95,13 @@ final class HTTPLoadGenerator: Sendable {
         _ method: String, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
         host: String = "127.0.0.1"
     ) -> Request {
-        var fields = HTTPHeaders([("Host", host)] + headers)
-        if let body { fields.add(name: "Content-Length", value: String(body.count)) }
-        let head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: path, headers: fields)
-        return Request(head: head, body: body.map { ByteBuffer(bytes: $0) })
+        var text = "\(method) \(path) HTTP/1.1\r\nHost: \(host)\r\n"
+        for (name, value) in headers { text += "\(name): \(value)\r\n" }
+        if let body { text += "Content-Length: \(body.count)\r\n" }
+        text += "\r\n"
+        var buffer = ByteBuffer(string: text)
+        if let body { buffer.writeBytes(body) }
+        return Request(bytes: buffer)
     }
 
     /// A JSON `POST` of `body`.
@@ -131,7 +138,6 @@ final class HTTPLoadGenerator: Sendable {
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                 }
@@ -166,7 +172,9 @@ final class HTTPLoadGenerator: Sendable {
         var errors = 0
         var firstError: String? = nil
         var last = start
+        var perRequest = [Int](repeating: 0, count: requests.count)
         for outcome in results {
+            for (index, count) in outcome.perRequest.enumerated() { perRequest[index] += count }
             for (status, count) in outcome.statuses { statuses[status, default: 0] += count }
             latencies.append(contentsOf: outcome.latenciesNs.lazy.map { Double($0) / 1e6 })
             errors += outcome.errors
@@ -177,15 +185,14 @@ final class HTTPLoadGenerator: Sendable {
         let seconds = Double((last - start).nanoseconds) / 1e9
         return Result(
             completed: latencies.count, errors: errors, statuses: statuses, seconds: seconds, latenciesMs: latencies,
-            firstError: firstError)
+            perRequest: perRequest, firstError: firstError)
     }
 }
 
 /// One connection's share of the run. Confined to its channel's event loop.
-private final class LoadConnectionHandler: ChannelDuplexHandler, @unchecked Sendable {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+private final class LoadConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     struct Work {
         let requests: [HTTPLoadGenerator.Request]
@@ -197,6 +204,7 @@ private final class LoadConnectionHandler: ChannelDuplexHandler, @unchecked Send
     struct Outcome: Sendable {
         var latenciesNs: [Int64] = []
         var statuses: [Int: Int] = [:]
+        var perRequest: [Int] = []
         var errors = 0
         var finished = NIODeadline.now()
         var firstError: String?
@@ -218,21 +226,27 @@ private final class LoadConnectionHandler: ChannelDuplexHandler, @unchecked Send
     private var backlogHead = 0
     private var inFlightSince: NIODeadline?
     private var currentStatus = 0
+    /// The list index of the request in flight.
+    private var currentRequest = 0
     private var done = false
+    /// Received bytes not parsed yet.
+    private var received = ByteBuffer()
+    /// Body bytes of the current response still to skip; -1 while reading a head.
+    private var bodyRemaining = -1
 
     init(work: Work) {
         self.work = work
         self.nextIndex = work.first
+        self.outcome.perRequest = [Int](repeating: 0, count: work.requests.count)
     }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
-    private func send(_ request: HTTPLoadGenerator.Request) {
+    private func send(_ index: Int) {
         guard let context else { return }
-        context.write(wrapOutboundOut(.head(request.head)), promise: nil)
-        if let body = request.body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        currentRequest = index % work.requests.count
+        context.writeAndFlush(wrapOutboundOut(work.requests[currentRequest].bytes), promise: nil)
     }
 
     /// Begins sending at `start`; the future completes when this connection has finished.
@@ -260,19 +274,15 @@ private final class LoadConnectionHandler: ChannelDuplexHandler, @unchecked Send
         work.repeating || index < work.requests.count
     }
 
-    private func request(_ index: Int) -> HTTPLoadGenerator.Request {
-        work.requests[index % work.requests.count]
-    }
-
     // MARK: closed loop
 
     private func sendNextClosedLoop() {
         let now = NIODeadline.now()
         guard !done, hasRequest(nextIndex), now < end else { return finish() }
-        let buffer = request(nextIndex)
+        let index = nextIndex
         nextIndex += work.stride
         inFlightSince = now
-        send(buffer)
+        send(index)
     }
 
     // MARK: open loop
@@ -306,34 +316,103 @@ private final class LoadConnectionHandler: ChannelDuplexHandler, @unchecked Send
             backlogHead = 0
         }
         inFlightSince = due
-        send(request(index))
+        send(index)
     }
 
     // MARK: responses
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            currentStatus = Int(head.status.code)
-        case .body:
-            break
-        case .end:
-            let now = NIODeadline.now()
-            if let since = inFlightSince {
-                outcome.latenciesNs.append((now - since).nanoseconds)
-                outcome.statuses[currentStatus, default: 0] += 1
-                if !(200..<400).contains(currentStatus) { outcome.errors += 1 }
-                outcome.finished = now
+        var incoming = unwrapInboundIn(data)
+        received.writeBuffer(&incoming)
+        while true {
+            if bodyRemaining < 0 {
+                guard let head = Self.parseHead(received) else { break }
+                guard let length = head.contentLength else {
+                    outcome.firstError = outcome.firstError ?? "a response without Content-Length (chunked?)"
+                    if inFlightSince != nil { outcome.errors += 1 }
+                    inFlightSince = nil
+                    finish()
+                    context.close(promise: nil)
+                    return
+                }
+                received.moveReaderIndex(forwardBy: head.length)
+                currentStatus = head.status
+                bodyRemaining = head.status == 304 || head.status == 204 ? 0 : length
             }
-            inFlightSince = nil
-            if done { return }
-            if interval == nil {
-                sendNextClosedLoop()
-            } else if backlogHead < backlog.count {
-                sendFromBacklog()
-            } else if !hasRequest(nextIndex) || nextDue >= end {
-                finish()
+            let skip = min(bodyRemaining, received.readableBytes)
+            received.moveReaderIndex(forwardBy: skip)
+            bodyRemaining -= skip
+            if bodyRemaining > 0 { break }
+            bodyRemaining = -1
+            responseEnded()
+            if received.readableBytes == 0 { break }
+        }
+        received.discardReadBytes()
+    }
+
+    private static let contentLengthName: [UInt8] = Array("content-length:".utf8)
+
+    /// The status, `Content-Length` (nil if absent and a body may follow) and length of the
+    /// response head at the start of `buffer`, once all of it arrived.
+    private static func parseHead(_ buffer: ByteBuffer) -> (status: Int, contentLength: Int?, length: Int)? {
+        buffer.withUnsafeReadableBytes { bytes -> (Int, Int?, Int)? in
+            let count = bytes.count
+            guard count >= 16 else { return nil }
+            var end = -1
+            var i = 12
+            while i + 3 < count {
+                if bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 { end = i + 4; break }
+                i += 1
             }
+            guard end > 0 else { return nil }
+            // "HTTP/1.1 200 …"
+            let status = Int(bytes[9] &- 48) * 100 + Int(bytes[10] &- 48) * 10 + Int(bytes[11] &- 48)
+            var contentLength: Int? = (status == 304 || status == 204) ? 0 : nil
+            // Header lines: look for content-length (any case).
+            let name = contentLengthName
+            var line = 0
+            while line < end && bytes[line] != 10 { line += 1 }  // the status line
+            line += 1
+            while line + 1 < end, bytes[line] != 13 {
+                if line + name.count <= end {
+                    var matches = true
+                    for offset in 0..<name.count where (bytes[line + offset] | 0x20) != name[offset] {
+                        matches = false
+                        break
+                    }
+                    if matches {
+                        var value = 0
+                        var j = line + name.count
+                        while j < end && bytes[j] == 32 { j += 1 }
+                        while j < end && bytes[j] >= 48 && bytes[j] <= 57 { value = value * 10 + Int(bytes[j] - 48); j += 1 }
+                        contentLength = value
+                    }
+                }
+                while line < end && bytes[line] != 10 { line += 1 }
+                line += 1
+            }
+            return (status, contentLength, end)
+        }
+    }
+
+    /// A whole response arrived.
+    private func responseEnded() {
+        let now = NIODeadline.now()
+        if let since = inFlightSince {
+            outcome.latenciesNs.append((now - since).nanoseconds)
+            outcome.statuses[currentStatus, default: 0] += 1
+            outcome.perRequest[currentRequest] += 1
+            if !(200..<400).contains(currentStatus) { outcome.errors += 1 }
+            outcome.finished = now
+        }
+        inFlightSince = nil
+        if done { return }
+        if interval == nil {
+            sendNextClosedLoop()
+        } else if backlogHead < backlog.count {
+            sendFromBacklog()
+        } else if !hasRequest(nextIndex) || nextDue >= end {
+            finish()
         }
     }
 

@@ -66,10 +66,11 @@ enum ServiceBenchmarks {
         let cluster = try await LogBenchmarks.startCluster()
         defer { try? cluster.stop() }
         let clock = BenchClock()
-        let configuration = ServiceConfiguration(
+        var configuration = ServiceConfiguration(
             databaseURL: cluster.url, brokerURL: "http://127.0.0.1:1", serviceKey: Ed25519.PrivateKey(),
             keyName: "bench.pnyx", adminTokens: [:], logOriginPrefix: "bench.pnyx/poll/",
             checkpointInterval: .seconds(1), bodyLimit: 65_536, poolSize: 8, port: 0)
+        configuration.readRefreshInterval = .milliseconds(500)  // the production default (PNYX_SERVICE_READ_REFRESH_MS)
         var logger = Logger(label: "pnyx.bench.service")
         logger.logLevel = .error
         let service = try await PetitionService.start(
@@ -83,7 +84,7 @@ enum ServiceBenchmarks {
 
         // 3. Entries prepared before timing.
         let total = sizes.peakEntries + Int(Double(sizes.peakEntries) / Double(sizes.peakSeconds) * Double(sizes.halfSeconds))
-            + Int(sizes.crowdWriteRate) * Int(sizes.crowdSeconds) + 2_000
+            + CrowdBenchmarks.writeCount(sizes) + 2_000
         let prepareStart = DispatchTime.now().uptimeNanoseconds
         var requests = try prepareEntries(poll: poll, rsa: rsa, count: total, threads: threads)
         print(String(format: "  prepared %d entries in %.1f s", total, Double(DispatchTime.now().uptimeNanoseconds - prepareStart) / 1e9))
@@ -124,7 +125,7 @@ enum ServiceBenchmarks {
 
         // 6. The crowd: readers while entries arrive at 1 000/s (CrowdBenchmarks.swift).
         let crowd = try await CrowdBenchmarks.measure(
-            service: service, server: server, poll: poll, sizes: sizes, writes: take(Int(sizes.crowdWriteRate) * Int(sizes.crowdSeconds)))
+            service: service, server: server, poll: poll, sizes: sizes, writes: take(CrowdBenchmarks.writeCount(sizes)))
         figures.readRPS = crowd.readRPS
         figures.readP99 = crowd.readP99
         figures.context += crowd.context
