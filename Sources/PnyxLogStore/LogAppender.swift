@@ -7,9 +7,18 @@ import PnyxTransparency
 /// queued meanwhile (up to the batch cap), starts. One batch in flight per log per process;
 /// across processes the advisory lock in ``LogBatchWriter`` orders the batches.
 final class LogAppender: @unchecked Sendable {
+    /// What an append's waiter gets: its receipt and, when its batch signed a checkpoint,
+    /// that checkpoint and the batch's in-memory proofs.
+    struct Outcome: Sendable {
+        let receipt: LogReceipt
+        let checkpoint: StoredCheckpoint?
+        let proofs: BatchProofs?
+    }
+
     private struct Pending {
         let payload: [UInt8]
-        let continuation: CheckedContinuation<LogReceipt, any Error>
+        let signing: BatchSigning?
+        let continuation: CheckedContinuation<Outcome, any Error>
     }
 
     let logID: [UInt8]
@@ -21,6 +30,7 @@ final class LogAppender: @unchecked Sendable {
     private var pending: [Pending] = []
     private var draining = false
     private var committed: Int64?
+    private var info: LogInfo?
     // Touched only by the single drain task.
     private var frontier: LogFrontier?
 
@@ -34,11 +44,21 @@ final class LogAppender: @unchecked Sendable {
     /// The log's size after the last batch this appender committed (nil before the first).
     var committedSize: Int64? { lock.withLock { committed } }
 
-    /// Queues `payload`; returns its receipt once its batch committed.
-    func append(_ payload: [UInt8]) async throws -> LogReceipt {
+    /// The log's identity, read once (log rows never change); nil if there is no such log.
+    func logInfo(_ load: () async throws -> LogInfo?) async throws -> LogInfo? {
+        if let known = lock.withLock({ info }) { return known }
+        guard let loaded = try await load() else { return nil }
+        lock.withLock { info = loaded }
+        return loaded
+    }
+
+    /// Queues `payload`; returns its receipt once its batch committed. With `signing`, the
+    /// batch signs and stores a checkpoint of its end in its transaction (a batch signs when
+    /// any of its appends asks), and the outcome carries it.
+    func append(_ payload: [UInt8], signing: BatchSigning? = nil) async throws -> Outcome {
         try await withCheckedThrowingContinuation { continuation in
             let start = lock.withLock { () -> Bool in
-                pending.append(Pending(payload: payload, continuation: continuation))
+                pending.append(Pending(payload: payload, signing: signing, continuation: continuation))
                 if draining { return false }
                 draining = true
                 return true
@@ -77,10 +97,14 @@ final class LogAppender: @unchecked Sendable {
             }
             let ready = prepared
             let payloads = ready == nil ? batch.map(\.payload) : []
+            let signing = batch.lazy.compactMap(\.signing).first
             let writing = Task { [pool] in
                 try await pool.withBlockingConnection { conn in
-                    if let ready { return try LogBatchWriter.write(conn, logID: logID, prepared: ready, observer: observer) }
-                    return try LogBatchWriter.write(conn, logID: logID, payloads: payloads, cached: nil, observer: observer)
+                    if let ready {
+                        return try LogBatchWriter.write(conn, logID: logID, prepared: ready, observer: observer, signing: signing)
+                    }
+                    return try LogBatchWriter.write(
+                        conn, logID: logID, payloads: payloads, cached: nil, observer: observer, signing: signing)
                 }
             }
             // Meanwhile: take the next batch and prepare it on top of this one.
@@ -90,7 +114,11 @@ final class LogAppender: @unchecked Sendable {
                 nextPrepared = try? LogBatchWriter.prepare(logID: logID, payloads: next.map(\.payload), frontier: base)
             }
             do {
-                let (receipts, newFrontier) = try await writing.value
+                let committedBatch = try await writing.value
+                let newFrontier = committedBatch.prepared.next
+                let receipts = committedBatch.prepared.receipts
+                let checkpoint = committedBatch.checkpoint
+                let proofs = checkpoint == nil ? nil : BatchProofs(committedBatch.prepared)
                 if let nextPrepared, newFrontier.size != nextPrepared.base.size || newFrontier.lastHash != nextPrepared.base.lastHash {
                     prepared = nil  // the batch was redone on another base (another process appended)
                 } else {
@@ -98,7 +126,9 @@ final class LogAppender: @unchecked Sendable {
                 }
                 frontier = newFrontier
                 lock.withLock { committed = max(committed ?? 0, newFrontier.size) }
-                for (waiter, receipt) in zip(batch, receipts) { waiter.continuation.resume(returning: receipt) }
+                for (waiter, receipt) in zip(batch, receipts) {
+                    waiter.continuation.resume(returning: Outcome(receipt: receipt, checkpoint: checkpoint, proofs: proofs))
+                }
             } catch let rejection as LogBatchRejection where !rejection.errors.isEmpty {
                 // The observer refused some appends: fail those, queue the others again
                 // (ahead of anything queued since), and go on from a reloaded frontier.

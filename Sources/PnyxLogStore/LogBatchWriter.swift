@@ -11,8 +11,23 @@ struct LogFrontier: Sendable {
     let roots: [Int64: MerkleHash]
 }
 
+/// How a batch signs its own checkpoint: the log's identity (origin, verifier key; log rows
+/// never change, so it is read once) and a signer already checked against its key.
+struct BatchSigning: Sendable {
+    let signer: NoteSigner
+    let info: LogInfo
+}
+
+/// What a committed batch wrote: the batch as prepared (receipts, stored hashes, new
+/// frontier and root) and, when it was signed, its checkpoint.
+struct CommittedBatch: Sendable {
+    let prepared: LogBatchWriter.Prepared
+    let checkpoint: StoredCheckpoint?
+}
+
 /// One group-commit batch, run on a pool thread in one transaction:
-/// `BEGIN; pg_advisory_xact_lock(key); read head; COPY entries; COPY hashes; COMMIT`.
+/// `BEGIN; pg_advisory_xact_lock(key); read head; COPY entries; COPY hashes; COMMIT`
+/// (and, when it signs, the checkpoint lock and the checkpoint's INSERT before `COMMIT`).
 enum LogBatchWriter {
     static let lockSQL = "SELECT pg_advisory_xact_lock($1)"
     static let headSQL =
@@ -43,39 +58,46 @@ enum LogBatchWriter {
         return LogHead(size: position + 1, lastHash: try MerkleHash(bytes: try row.decode([UInt8].self, at: 1)))
     }
 
-    /// Appends `payloads` in order as one committed transaction and returns their receipts
-    /// and the new frontier. Throws (and commits nothing) on any failure; a broken connection
-    /// during COMMIT is reported as `db.connection_lost`, never as success.
+    /// Appends `payloads` in order as one committed transaction and returns what it wrote
+    /// (receipts, new frontier, and with `signing` its checkpoint). Throws (and commits
+    /// nothing) on any failure; a broken connection during COMMIT is reported as
+    /// `db.connection_lost`, never as success.
     ///
-    /// Round trips: `BEGIN` and the advisory lock in one simple query, the two COPYs, `COMMIT`.
-    /// With a cached frontier the head is not read: if another process appended meanwhile it
-    /// wrote position `frontier.size` (logs are gapless), so our COPY hits the primary key and
-    /// the batch is redone once from a reloaded frontier, still under the lock.
+    /// Round trips: `BEGIN` and the advisory lock(s) in one simple query, the two COPYs, the
+    /// checkpoint INSERT when signing, `COMMIT`. With a cached frontier the head is not read:
+    /// if another process appended meanwhile it wrote position `frontier.size` (logs are
+    /// gapless), so our COPY hits the primary key and the batch is redone once from a
+    /// reloaded frontier, still under the lock.
     static func write(
         _ connection: PostgresConnection, logID: [UInt8], payloads: [[UInt8]], cached: LogFrontier?,
-        observer: (any LogBatchObserver)? = nil
-    ) throws -> ([LogReceipt], LogFrontier) {
+        observer: (any LogBatchObserver)? = nil, signing: BatchSigning? = nil
+    ) throws -> CommittedBatch {
         if let cached {
             do {
-                return try inTransaction(connection, logID) { conn in
-                    try append(conn, logID: logID, payloads: payloads, frontier: cached, observer: observer)
+                return try inTransaction(connection, logID, signing: signing != nil) { conn in
+                    try insert(conn, logID: logID, prepare(logID: logID, payloads: payloads, frontier: cached),
+                               observer: observer, signing: signing)
                 }
             } catch let error as PostgresError where error.code == .uniqueViolation {
                 // Another process appended since our last batch: reload below.
             }
         }
-        return try inTransaction(connection, logID) { conn in
-            let frontier = try load(conn, logID: logID, head: head(conn, logID))
-            return try append(conn, logID: logID, payloads: payloads, frontier: frontier, observer: observer)
+        return try inTransaction(connection, logID, signing: signing != nil) { conn in
+            try reloadAndInsert(conn, logID: logID, payloads: payloads, observer: observer, signing: signing)
         }
     }
 
     /// `BEGIN; SELECT pg_advisory_xact_lock(key)` in one round trip, `body`, then `COMMIT`,
     /// whose command tag is checked (`db.transaction_aborted` unless it says COMMIT).
+    /// With `signing`, the checkpoint lock is taken too (after the append lock; the standalone
+    /// ``LogStore/checkpoint(logID:signer:)`` takes only the checkpoint lock, so there is no
+    /// cycle), so a standalone checkpoint never interleaves with the batch's.
     static func inTransaction<T>(
-        _ conn: PostgresConnection, _ logID: [UInt8], _ body: (PostgresConnection) throws -> T
+        _ conn: PostgresConnection, _ logID: [UInt8], signing: Bool = false, _ body: (PostgresConnection) throws -> T
     ) throws -> T {
-        try conn.executeScript("BEGIN; SELECT pg_advisory_xact_lock(\(appendLockKey(logID)))")
+        var script = "BEGIN; SELECT pg_advisory_xact_lock(\(appendLockKey(logID)))"
+        if signing { script += "; SELECT pg_advisory_xact_lock(\(checkpointLockKey(logID)))" }
+        try conn.executeScript(script)
         let value: T
         do {
             value = try body(conn)
@@ -103,7 +125,9 @@ enum LogBatchWriter {
             size: head.size, lastHash: head.lastHash, roots: Dictionary(uniqueKeysWithValues: zip(indexes, hashes)))
     }
 
-    /// A batch computed ahead of its transaction: leaves, receipts, COPY data, next frontier.
+    /// A batch computed ahead of its transaction: leaves, receipts, COPY data, next frontier,
+    /// the new root and the stored hashes the batch adds (from stored index
+    /// `storedHashCount(base.size)` on), which with `base.roots` prove every entry of the batch.
     struct Prepared: Sendable {
         let payloads: [[UInt8]]
         let base: LogFrontier
@@ -111,34 +135,73 @@ enum LogBatchWriter {
         let entries: [UInt8]
         let hashes: [UInt8]
         let next: LogFrontier
+        let root: MerkleHash
+        let stored: [MerkleHash]
     }
 
     /// Writes a batch prepared on `prepared.base` (no head read: a stale base hits the primary
-    /// key, and the batch is redone from a reloaded frontier, as in ``write(_:logID:payloads:cached:)``).
+    /// key, and the batch is redone from a reloaded frontier, as in ``write(_:logID:payloads:cached:observer:signing:)``).
     static func write(
-        _ connection: PostgresConnection, logID: [UInt8], prepared: Prepared, observer: (any LogBatchObserver)? = nil
-    ) throws -> ([LogReceipt], LogFrontier) {
+        _ connection: PostgresConnection, logID: [UInt8], prepared: Prepared, observer: (any LogBatchObserver)? = nil,
+        signing: BatchSigning? = nil
+    ) throws -> CommittedBatch {
         do {
-            return try inTransaction(connection, logID) { conn in try insert(conn, logID: logID, prepared, observer: observer) }
+            return try inTransaction(connection, logID, signing: signing != nil) { conn in
+                try insert(conn, logID: logID, prepared, observer: observer, signing: signing)
+            }
         } catch let error as PostgresError where error.code == .uniqueViolation {
-            return try inTransaction(connection, logID) { conn in
-                let frontier = try load(conn, logID: logID, head: head(conn, logID))
-                return try append(conn, logID: logID, payloads: prepared.payloads, frontier: frontier, observer: observer)
+            return try inTransaction(connection, logID, signing: signing != nil) { conn in
+                try reloadAndInsert(conn, logID: logID, payloads: prepared.payloads, observer: observer, signing: signing)
             }
         }
     }
 
-    private static func append(
-        _ conn: PostgresConnection, logID: [UInt8], payloads: [[UInt8]], frontier: LogFrontier,
-        observer: (any LogBatchObserver)?
-    ) throws -> ([LogReceipt], LogFrontier) {
-        try insert(conn, logID: logID, prepare(logID: logID, payloads: payloads, frontier: frontier), observer: observer)
+    /// Under the lock(s): reloads the frontier from the database, checks it against the latest
+    /// checkpoint when signing, and writes the batch on it.
+    private static func reloadAndInsert(
+        _ conn: PostgresConnection, logID: [UInt8], payloads: [[UInt8]], observer: (any LogBatchObserver)?,
+        signing: BatchSigning?
+    ) throws -> CommittedBatch {
+        let frontier = try load(conn, logID: logID, head: head(conn, logID))
+        if signing != nil { try checkAgainstLatestCheckpoint(conn, logID: logID, frontier: frontier) }
+        return try insert(conn, logID: logID, prepare(logID: logID, payloads: payloads, frontier: frontier),
+                          observer: observer, signing: signing)
     }
 
-    /// The COPYs, then the observer (if any) inside the same transaction.
+    /// Checks a frontier read from the database against the latest stored checkpoint (under
+    /// the checkpoint lock): same root at the same size, or a consistency proof from the
+    /// checkpoint's size to the frontier's that verifies (`logstore.checkpoint_inconsistent`).
+    /// A frontier carried over from this appender's own batches needs no check: its roots are
+    /// the ones the previous batch wrote and signed.
+    static func checkAgainstLatestCheckpoint(_ conn: PostgresConnection, logID: [UInt8], frontier: LogFrontier) throws {
+        guard let previous = try LogStore.latestCheckpoint(conn, logID) else { return }
+        let root = try frontier.root()
+        guard previous.treeSize <= frontier.size else {
+            throw LogStoreError(.checkpointInconsistent,
+                                "log \(logID.hexString) has a checkpoint of size \(previous.treeSize) beyond its head \(frontier.size)")
+        }
+        let proof = try TileMath.consistencyProof(
+            oldSize: previous.treeSize, newSize: frontier.size, reader: DatabaseHashReader(connection: conn, logID: logID))
+        do {
+            try MerkleProofVerification.verifyConsistency(
+                oldSize: previous.treeSize, newSize: frontier.size, oldRoot: previous.rootHash, newRoot: root, proof: proof)
+        } catch {
+            throw LogStoreError(
+                .checkpointInconsistent,
+                "log \(logID.hexString) at size \(frontier.size) is not consistent with its checkpoint at \(previous.treeSize): \(error)")
+        }
+    }
+
+    static let insertCheckpointSQL = "INSERT INTO log_checkpoints (log_id, tree_size, root_hash, note) VALUES ($1, $2, $3, $4)"
+
+    /// The COPYs, then the observer (if any) inside the same transaction, then (with
+    /// `signing`) the batch's checkpoint: the c2sp.org/tlog-checkpoint note of the new size
+    /// and root, signed and inserted (the growth trigger still applies). An observer that
+    /// throws rolls everything back, checkpoint included.
     private static func insert(
-        _ conn: PostgresConnection, logID: [UInt8], _ prepared: Prepared, observer: (any LogBatchObserver)?
-    ) throws -> ([LogReceipt], LogFrontier) {
+        _ conn: PostgresConnection, logID: [UInt8], _ prepared: Prepared, observer: (any LogBatchObserver)?,
+        signing: BatchSigning?
+    ) throws -> CommittedBatch {
         try conn.copyIn(copyEntriesSQL, data: prepared.entries)
         try conn.copyIn(copyHashesSQL, data: prepared.hashes)
         if let observer {
@@ -147,7 +210,13 @@ enum LogBatchWriter {
                 payloads: prepared.payloads, entryHashes: prepared.receipts.map(\.entryHash))
             try observer.batchWillCommit(batch, connection: conn)
         }
-        return (prepared.receipts, prepared.next)
+        guard let signing, prepared.next.size > 0 else { return CommittedBatch(prepared: prepared, checkpoint: nil) }
+        let body = try Checkpoint(origin: signing.info.origin, size: UInt64(prepared.next.size), rootHash: prepared.root.bytes)
+        let note = try signing.signer.sign(body.note()).serializedString()
+        _ = try conn.queryPrepared(
+            insertCheckpointSQL, [.bytea(logID), .int64(prepared.next.size), .bytea(prepared.root.bytes), .text(note)])
+        return CommittedBatch(
+            prepared: prepared, checkpoint: StoredCheckpoint(treeSize: prepared.next.size, rootHash: prepared.root, note: note))
     }
 
     /// Computes a batch on top of `frontier` (pure CPU: hashes and COPY encoding).
@@ -203,8 +272,9 @@ enum LogBatchWriter {
         for index in try TileMath.treeHashIndexes(treeSize: newSize) {
             newRoots[index] = index >= base ? stored[Int(index - base)] : roots[index]
         }
+        let next = LogFrontier(size: newSize, lastHash: previous, roots: newRoots)
         return Prepared(
             payloads: payloads, base: frontier, receipts: receipts, entries: entries.bytes, hashes: hashes.bytes,
-            next: LogFrontier(size: newSize, lastHash: previous, roots: newRoots))
+            next: next, root: try next.root(), stored: stored)
     }
 }

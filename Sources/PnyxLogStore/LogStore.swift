@@ -1,7 +1,7 @@
 import Foundation
 public import Logging
 public import PnyxPostgres
-import PnyxTransparency
+public import PnyxTransparency
 
 /// The append-only per-poll logs in PostgreSQL: a hash chain whose entries are the leaves
 /// of an RFC 9162 Merkle tree, stored hashes in the c2sp.org/tlog-tiles layout, and signed
@@ -102,7 +102,41 @@ public final class LogStore: Sendable {
         }
         return try await appenders.appender(
             logID, pool: pool, maxBatch: configuration.maxBatch, observer: configuration.observer
-        ).append(payload)
+        ).append(payload).receipt
+    }
+
+    /// Appends `payload` like ``append(logID:payload:)``, and has its batch sign a checkpoint
+    /// of the log's new size with `signer` in the same transaction (after the observer; the
+    /// growth trigger applies): the receipt comes with that checkpoint and the entry's
+    /// inclusion proof in it, computed in memory from the batch. No extra transaction or
+    /// query per append; one checkpoint per batch. Throws like ``append(logID:payload:)``,
+    /// and `logstore.signer_mismatch` if `signer` is not the log's key.
+    ///
+    /// The checkpoint is checked against the latest stored one whenever the appender reloads
+    /// the log from the database (first batch, another process appended, a failed batch):
+    /// `logstore.checkpoint_inconsistent` if they disagree.
+    public func append(logID: [UInt8], payload: [UInt8], signer: NoteSigner) async throws -> CheckpointedReceipt {
+        guard payload.count <= LogLeaf.maximumPayloadCount else {
+            throw TransparencyError(.logPayloadTooLarge, "payload of \(payload.count) bytes exceeds \(LogLeaf.maximumPayloadCount)")
+        }
+        let appender = appenders.appender(logID, pool: pool, maxBatch: configuration.maxBatch, observer: configuration.observer)
+        guard let info = try await appender.logInfo({ try await self.info(logID: logID) }) else {
+            throw LogStoreError(.unknownLog, "no log \(logID.hexString); create it first")
+        }
+        guard signer.verifier.verifierKey == info.verifierKey else {
+            throw LogStoreError(.signerMismatch, "the signer \(signer.name) is not the key of log \(logID.hexString)")
+        }
+        let outcome = try await appender.append(payload, signing: BatchSigning(signer: signer, info: info))
+        guard let checkpoint = outcome.checkpoint, let proofs = outcome.proofs else {
+            throw LogStoreError(.corrupt, "the batch of entry \(outcome.receipt.position) committed without its checkpoint")
+        }
+        let proof = try proofs.proof(index: outcome.receipt.position)
+        #if DEBUG
+        try MerkleProofVerification.verifyInclusion(
+            leafHash: outcome.receipt.entryHash, index: outcome.receipt.position, treeSize: checkpoint.treeSize,
+            proof: proof, rootHash: checkpoint.rootHash)
+        #endif
+        return CheckpointedReceipt(receipt: outcome.receipt, checkpoint: checkpoint, inclusionProof: proof)
     }
 }
 

@@ -18,7 +18,14 @@ extension PetitionService {
     /// attestation, credential under the poll's key directory and class
     /// (``PnyxCore/Entry/verify(definition:directory:)``: `entry.*`, `credential.*`); the
     /// entry is not a replay (`entry.replayed`); its one-time key is not bound to another
-    /// credential (`entry.nullifier_reused`). A refused entry changes nothing.
+    /// credential (`entry.nullifier_reused`; checked for committed entries in one grouped query
+    /// per batch of submissions, and again inside the append transaction). A refused entry
+    /// changes nothing.
+    ///
+    /// The receipt's checkpoint is the one the entry's append batch signed and stored in its
+    /// own transaction, and the inclusion proof is computed in memory from that batch
+    /// (``PnyxLogStore/LogStore/append(logID:payload:signer:)``): no query per entry after
+    /// the append.
     public func submit(_ entry: Entry, to id: PollID, by submitter: Submitter = .citizen) async throws -> Receipt {
         let state = try await poll(id)
         switch (submitter, entry.channel) {
@@ -47,35 +54,29 @@ extension PetitionService {
             throw ServiceError.nullifierReused
         }
         defer { reservations.release(poll: id, nullifier: nullifier) }
-        try await checkNotUsed(entry, poll: id, nullifier: nullifier, credentialHash: credentialHash)
+        try await usageChecks.check(
+            poll: id, digest: SHA256.hash(entry.canonicalBytes), nullifier: nullifier, credentialHash: credentialHash)
 
         let payload = try LogRecord(recordedAt: LogRecord.coarse(time), body: .entry(entry)).leafPayload()
         if case .official(let name) = submitter { keeper.attribute(payload: payload, to: name) }
         defer { if case .official = submitter { keeper.forgetAttribution(payload: payload) } }
-        let logReceipt = try await store.append(logID: id.bytes, payload: payload)
-        return try await receipt(for: logReceipt, poll: id)
+        let committed = try await store.append(logID: id.bytes, payload: payload, signer: signer)
+        return try await receipt(for: committed, poll: id)
     }
 
-    /// The receipt of a committed append: a checkpoint covering it and the inclusion proof.
-    func receipt(for logReceipt: LogReceipt, poll id: PollID) async throws -> Receipt {
-        let checkpoint = try await checkpoints.covering(id.bytes, size: logReceipt.position + 1)
-        let proof = try await store.inclusionProof(logID: id.bytes, index: logReceipt.position, treeSize: checkpoint.treeSize)
-        return Receipt(pollID: id, position: UInt64(logReceipt.position), entryHash: logReceipt.entryHash.hex,
-                       checkpoint: try await cosigned(checkpoint, poll: id), inclusionProof: proof.map(\.hex))
-    }
-
-    /// Refuses a replayed entry or a one-time key bound to another credential (committed
-    /// entries; in-flight ones are covered by the reservations and the append transaction).
-    private func checkNotUsed(_ entry: Entry, poll id: PollID, nullifier: [UInt8], credentialHash: [UInt8]) async throws {
-        let rows = try await pool.query(
-            """
-            SELECT credential_hash,
-                   EXISTS (SELECT 1 FROM service_entry_digests WHERE poll_id = $1 AND digest = $3)
-            FROM (SELECT 1) AS one
-            LEFT JOIN service_nullifiers ON poll_id = $1 AND nullifier = $2
-            """, [.bytea(id.bytes), .bytea(nullifier), .bytea(SHA256.hash(entry.canonicalBytes))])
-        guard let row = rows.first else { return }
-        if try row.decode(Bool.self, at: 1) { throw ServiceError.replayed }
-        if let bound = try row.decode([UInt8]?.self, at: 0), bound != credentialHash { throw ServiceError.nullifierReused }
+    /// The receipt of a committed append: its batch's checkpoint (with the witnesses'
+    /// cosignatures known now, when witnesses are configured) and the inclusion proof in it.
+    func receipt(for committed: CheckpointedReceipt, poll id: PollID) async throws -> Receipt {
+        let checkpoint = committed.checkpoint
+        let note: String
+        if witnessKeys.isEmpty {
+            note = checkpoint.note
+        } else {
+            note = try await cosignedNotes.note(poll: id, treeSize: checkpoint.treeSize) { [self] in
+                try await cosigned(checkpoint, poll: id)
+            }
+        }
+        return Receipt(pollID: id, position: UInt64(committed.receipt.position), entryHash: committed.receipt.entryHash.hex,
+                       checkpoint: note, inclusionProof: committed.inclusionProof.map(\.hex))
     }
 }

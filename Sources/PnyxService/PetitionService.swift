@@ -31,6 +31,8 @@ public final class PetitionService: Sendable {
     let polls = PollCache()
     let readCache: ReadCache
     let reservations = NullifierReservations()
+    let usageChecks: EntryUsageChecks
+    let cosignedNotes = CosignedNotes()
     let brokerKeyCache = BrokerKeyCache()
     let schedule = ScheduleTask()
     let logger: Logger
@@ -55,6 +57,7 @@ public final class PetitionService: Sendable {
         self.checkpointer = Checkpointer(store: store, signer: signer, interval: configuration.checkpointInterval)
         self.checkpoints = CheckpointCoalescer(store: store, signer: signer)
         self.readCache = ReadCache(refresh: configuration.readRefreshInterval)
+        self.usageChecks = EntryUsageChecks(pool: pool)
     }
 
     /// Applies the log store's and the service's migrations (idempotent).
