@@ -83,12 +83,18 @@ final class EntryUsageChecks: @unchecked Sendable {
     }
 
     /// One row per checked entry, in order: replayed?, the credential its nullifier is bound to.
+    /// Lateral `LIMIT 1` lookups keep one primary-key probe per entry in the prepared
+    /// statement's generic plan too (an `EXISTS` there becomes a hashed subplan over a
+    /// sequential scan of every row of the poll).
     static let sql = """
-        SELECT EXISTS (SELECT 1 FROM service_entry_digests
-                       WHERE poll_id = $1 AND digest = substring($2::bytea FROM (i * 32 + 1)::int FOR 32)),
-               (SELECT credential_hash FROM service_nullifiers
-                WHERE poll_id = $1 AND nullifier = substring($3::bytea FROM (i * 32 + 1)::int FOR 32))
-        FROM generate_series(0, $4::int - 1) AS i ORDER BY i
+        SELECT d.found IS NOT NULL, n.credential_hash FROM generate_series(0, $4::int - 1) AS i
+        LEFT JOIN LATERAL (
+            SELECT true AS found FROM service_entry_digests
+            WHERE poll_id = $1 AND digest = substring($2::bytea FROM (i * 32 + 1)::int FOR 32) LIMIT 1) d ON true
+        LEFT JOIN LATERAL (
+            SELECT credential_hash FROM service_nullifiers
+            WHERE poll_id = $1 AND nullifier = substring($3::bytea FROM (i * 32 + 1)::int FOR 32) LIMIT 1) n ON true
+        ORDER BY i
         """
 }
 

@@ -193,13 +193,17 @@ final class TallyKeeper: LogBatchObserver, @unchecked Sendable {
     }
 
     /// Which of `digests` (SHA-256 of entries' canonical bytes) were already accepted, in one query.
+    /// (One primary-key probe per digest, also in the generic plan of the prepared statement:
+    /// an `IN (subquery)` form was planned generically as a hash join over a sequential scan of
+    /// every row of the poll, once the plan cache switched to it.)
     static func seenDigests(_ conn: PostgresConnection, pollID: PollID, digests: [[UInt8]]) throws -> Set<[UInt8]> {
         guard !digests.isEmpty else { return [] }
         let rows = try conn.queryPrepared(
             """
-            SELECT digest FROM service_entry_digests
-            WHERE poll_id = $1 AND digest IN (
-                SELECT substring($2::bytea FROM (i * 32 + 1)::int FOR 32) FROM generate_series(0, $3::int - 1) AS i)
+            SELECT d.digest FROM generate_series(0, $3::int - 1) AS i
+            CROSS JOIN LATERAL (
+                SELECT digest FROM service_entry_digests
+                WHERE poll_id = $1 AND digest = substring($2::bytea FROM (i * 32 + 1)::int FOR 32) LIMIT 1) d
             """, [.bytea(pollID.bytes), .bytea(digests.flatMap { $0 }), .int64(Int64(digests.count))])
         return Set(try rows.map { try $0.decode([UInt8].self, at: 0) })
     }
@@ -212,9 +216,10 @@ final class TallyKeeper: LogBatchObserver, @unchecked Sendable {
         guard !nullifiers.isEmpty else { return [:] }
         let rows = try conn.queryPrepared(
             """
-            SELECT nullifier, credential_hash, contribution FROM service_nullifiers
-            WHERE poll_id = $1 AND nullifier IN (
-                SELECT substring($2::bytea FROM (i * 32 + 1)::int FOR 32) FROM generate_series(0, $3::int - 1) AS i)
+            SELECT n.nullifier, n.credential_hash, n.contribution FROM generate_series(0, $3::int - 1) AS i
+            CROSS JOIN LATERAL (
+                SELECT nullifier, credential_hash, contribution FROM service_nullifiers
+                WHERE poll_id = $1 AND nullifier = substring($2::bytea FROM (i * 32 + 1)::int FOR 32) LIMIT 1) n
             """, [.bytea(pollID.bytes), .bytea(nullifiers.flatMap { $0 }), .int64(Int64(nullifiers.count))])
         var result: [[UInt8]: (credentialHash: [UInt8], contribution: Int64?)] = [:]
         for row in rows {
