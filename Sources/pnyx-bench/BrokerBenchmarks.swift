@@ -24,6 +24,16 @@ import PnyxPostgres
 /// the previous answer arrived (closed loop). Every answer must be 200 with a new blind
 /// signature. The raw rate is measured on as many threads as cores, just before and just
 /// after the HTTP run; the ratio uses their mean.
+///
+/// Context figures, less sensitive to other load on the machine than rates: the CPU time per
+/// credential of the bench process (broker and load generator: `broker.issue_cpu_us`) and of
+/// the PostgreSQL cluster (postmaster and its children: `broker.issue_pg_cpu_us`) during the
+/// timed run, next to the CPU time of one raw private-key operation
+/// (`broker.raw_private_op_cpu_us`, this thread's CPU over 500 operations). On an idle machine
+/// with the run CPU-bound, the ratio is about
+/// `raw_private_op_cpu_us ÷ (issue_cpu_us + issue_pg_cpu_us)`; on a loaded machine the rates,
+/// hence the ratio, mostly say how the scheduler shared the cores (the broker run has many more
+/// threads than the raw run), so read the CPU figures there.
 enum BrokerBenchmarks {
     /// Residents timed (`PNYX_BENCH_BROKER_RESIDENTS` overrides, for a smoke run).
     static let residents = ProcessInfo.processInfo.environment["PNYX_BENCH_BROKER_RESIDENTS"].flatMap(Int.init) ?? 4_000
@@ -114,7 +124,9 @@ enum BrokerBenchmarks {
             let warm = try await load.run(Array(requests.prefix(warmUp)), connections: min(connections, warmUp))
             precondition(warm.ok == warmUp, "warm-up failed: \(warm.failures.prefix(3))")
             let timed = Array(requests.dropFirst(warmUp))
+            let cpuBefore = (CPUTime.process(), CPUTime.cluster(cluster))
             let result = try await load.run(timed, connections: connections)
+            let cpuAfter = (CPUTime.process(), CPUTime.cluster(cluster))
             guard result.ok == timed.count else {
                 throw BenchError("\(timed.count - result.ok) credential requests failed: \(result.failures.prefix(3))")
             }
@@ -126,6 +138,9 @@ enum BrokerBenchmarks {
                 ("broker.issue_p50_ms", result.percentileMs(0.5), "ms"),
                 ("broker.issue_p99_ms", result.percentileMs(0.99), "ms"),
                 ("broker.raw_private_op_per_s", rawMean, "ops/s"),
+                ("broker.issue_cpu_us", (cpuAfter.0 - cpuBefore.0) / Double(result.ok) * 1e6, "µs/credential"),
+                ("broker.issue_pg_cpu_us", (cpuAfter.1 - cpuBefore.1) / Double(result.ok) * 1e6, "µs/credential"),
+                ("broker.raw_private_op_cpu_us", rawCPU(raw, input: input) * 1e6, "µs/op"),
             ]
             figures.ratio = issued / rawMean
             print("  (\(result.ok) credentials over \(connections) connections in \(String(format: "%.2f", result.seconds)) s; "
@@ -152,10 +167,53 @@ enum BrokerBenchmarks {
             stopAtExit: true, removeDirectoryOnStop: true))
     }
 
+    /// The CPU time (this thread's) of one raw private-key operation, in seconds: the mean
+    /// of 500.
+    static func rawCPU(_ raw: RawPrivateOperation, input: [UInt8]) -> Double {
+        func threadCPU() -> Double {
+            var time = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+            return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+        }
+        let start = threadCPU()
+        for _ in 0..<500 { raw.run(thread: 0, input: input) }
+        return (threadCPU() - start) / 500
+    }
+
     /// Median of 5 half-second slices of the raw private-key operation on `threads` threads.
     static func rawRate(_ raw: RawPrivateOperation, input: [UInt8], threads: Int) -> Double {
         let rates = (0..<5).map { _ in Measure.opsPerSecond(seconds: 0.5, threads: threads) { raw.run(thread: $0, input: input) } }
         return CryptoBenchmarks.median(rates)
+    }
+}
+
+/// CPU time (user + system) of processes, from the kernel's accounting.
+enum CPUTime {
+    /// This process, in seconds.
+    static func process() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// The cluster's postmaster and its direct children (backends, WAL writer, checkpointer…),
+    /// in seconds, from `/proc/<pid>/stat` (0 if it cannot be read).
+    static func cluster(_ cluster: PrivateCluster) -> Double {
+        guard let pidFile = try? String(contentsOfFile: cluster.dataDirectory + "/postmaster.pid", encoding: .utf8),
+              let postmaster = pidFile.split(separator: "\n").first.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) })
+        else { return 0 }
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        var total = 0.0
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            // After the command name: state, ppid, … utime (14th field), stime (15th).
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 12, let ppid = Int(fields[1]), pid == postmaster || ppid == postmaster,
+                  let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
+            total += (user + system) / ticks
+        }
+        return total
     }
 }
 
