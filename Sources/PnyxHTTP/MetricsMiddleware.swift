@@ -1,4 +1,5 @@
 public import Hummingbird
+import Foundation
 
 /// Counts every request and its latency in a ``MetricsRegistry``:
 ///
@@ -12,6 +13,8 @@ public import Hummingbird
 public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let registry: MetricsRegistry
     let inFlight: MetricsGauge
+    /// The series already looked up, so a request costs a dictionary lookup, not a label text.
+    let known = KnownRouteSeries()
 
     public init(registry: MetricsRegistry) {
         self.registry = registry
@@ -37,14 +40,36 @@ public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     func record(_ request: Request, context: Context, status: HTTPResponse.Status, since start: ContinuousClock.Instant) {
         let route = context.endpointPath ?? "NotFound"
         let method = request.method.rawValue
-        registry.counter(
-            "pnyx_http_requests_total", help: "HTTP requests answered, by route pattern, method and status.",
-            labels: ["route": route, "method": method, "status": String(status.code)]
-        ).increment()
-        registry.histogram(
-            "pnyx_http_request_duration_seconds", help: "Time to handle an HTTP request, by route pattern and method.",
-            labels: ["route": route, "method": method]
-        ).observe(ContinuousClock.now - start)
+        let key = KnownRouteSeries.Key(route: route, method: method, status: status.code)
+        let (counter, histogram) = known.series(key) {
+            (registry.counter(
+                "pnyx_http_requests_total", help: "HTTP requests answered, by route pattern, method and status.",
+                labels: ["route": route, "method": method, "status": String(status.code)]),
+             registry.histogram(
+                "pnyx_http_request_duration_seconds", help: "Time to handle an HTTP request, by route pattern and method.",
+                labels: ["route": route, "method": method]))
+        }
+        counter.increment()
+        histogram.observe(ContinuousClock.now - start)
+    }
+}
+
+/// The request counter and duration histogram of each (route, method, status) seen.
+final class KnownRouteSeries: @unchecked Sendable {
+    struct Key: Hashable {
+        let route: String
+        let method: String
+        let status: Int
+    }
+
+    private let lock = NSLock()
+    private var known: [Key: (MetricsCounter, MetricsHistogram)] = [:]
+
+    func series(_ key: Key, make: () -> (MetricsCounter, MetricsHistogram)) -> (MetricsCounter, MetricsHistogram) {
+        if let found = lock.withLock({ known[key] }) { return found }
+        let made = make()
+        lock.withLock { known[key] = made }
+        return made
     }
 }
 
