@@ -40,32 +40,15 @@ extension Request {
         } catch let error as DecodingError {
             throw APIError.malformed("invalid JSON body: \(describe(error))")
         }
-        guard let given = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
-              let known = try? JSONSerialization.jsonObject(with: JSONEncoder().encode(value), options: [.fragmentsAllowed])
+        // The keys' structure only (one pass over the bytes each; no JSONSerialization values).
+        guard let given = JSONKeyTree(parsing: data), let encoded = try? JSONEncoder().encode(value),
+              let known = JSONKeyTree(parsing: encoded)
         else { return value }
-        if let path = unknownKey(in: given, knownFrom: known, path: []) {
+        if let path = given.firstUnknownKey(knownFrom: known) {
             throw APIError(.badRequest, code: "request.unknown_field",
                            reason: "unknown field \(path); remove it (the API refuses fields it does not define)")
         }
         return value
-    }
-
-    /// The path of the first key of `given` that `known` (the decoded value encoded again) lacks.
-    static func unknownKey(in given: Any, knownFrom known: Any, path: [String]) -> String? {
-        if let object = given as? [String: Any] {
-            guard let knownObject = known as? [String: Any] else { return nil }
-            for key in object.keys.sorted() {
-                let value = object[key]!
-                if value is NSNull { continue }
-                guard let knownValue = knownObject[key] else { return (path + [key]).joined(separator: ".") }
-                if let found = unknownKey(in: value, knownFrom: knownValue, path: path + [key]) { return found }
-            }
-        } else if let array = given as? [Any], let knownArray = known as? [Any], array.count == knownArray.count {
-            for (index, element) in array.enumerated() {
-                if let found = unknownKey(in: element, knownFrom: knownArray[index], path: path + [String(index)]) { return found }
-            }
-        }
-        return nil
     }
 
     /// The bearer token of the `Authorization` header, if any.
