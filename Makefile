@@ -33,6 +33,7 @@ test: deps
 ## bench: release-mode benchmarks; prints a table and writes .bench/results.json (ARGS=--quick for a smoke run, ARGS="--only log,service" for some groups).
 bench: deps
 	$(SWIFT) build -c release --scratch-path $(RELEASE_PATH) --product pnyx-bench
+	$(SWIFT) build -c release --scratch-path $(RELEASE_PATH) --product pnyx
 	$(RELEASE_PATH)/release/pnyx-bench --output .bench/results.json $(ARGS)
 
 ## chaos: SIGKILL the service 20 times and stop PostgreSQL under load, two services on one

@@ -11,7 +11,7 @@ struct PnyxBench: ParsableCommand {
     @Option(help: "Where to write the flat JSON object of figures.")
     var output: String = ".bench/results.json"
 
-    @Option(help: "Comma-separated groups to run (crypto, merkle, log, service). Default: all.")
+    @Option(help: "Comma-separated groups to run (crypto, merkle, broker, log, audit, service, scale). Default: all.")
     var only: String?
 
     @Flag(help: "Smaller sizes and shorter runs (a smoke run; figures are noisier).")
@@ -21,13 +21,27 @@ struct PnyxBench: ParsableCommand {
         let groups = only.map { Set($0.split(separator: ",").map(String.init)) }
         func wanted(_ name: String) -> Bool { groups?.contains(name) ?? true }
         var report = BenchReport()
-        if wanted("crypto") { print("crypto:"); try CryptoBenchmarks.run(&report); try SodiumBenchmarks.run(&report) }
-        if wanted("merkle") { print("merkle:"); try MerkleBenchmarks.run(&report) }
-        if wanted("broker") { print("broker:"); try BrokerBenchmarks.run(&report) }
-        if wanted("log") { print("log:"); try LogBenchmarks.run(&report) }
-        if wanted("audit") { print("audit:"); try AuditBenchmarks.run(&report) }
-        if wanted("service") { print("service:"); try ServiceBenchmarks.run(&report, quick: quick) }
+        let quick = self.quick
+        // Each group's wall-clock seconds go into the results as `bench.<group>_seconds`.
+        var durations: [(String, Double)] = []
+        func group(_ name: String, _ body: (inout BenchReport) throws -> Void) throws {
+            guard wanted(name) else { return }
+            print("\(name):")
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body(&report)
+            durations.append((name, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+        }
+        let started = DispatchTime.now().uptimeNanoseconds
+        try group("crypto") { try CryptoBenchmarks.run(&$0); try SodiumBenchmarks.run(&$0) }
+        try group("merkle") { try MerkleBenchmarks.run(&$0) }
+        try group("broker") { try BrokerBenchmarks.run(&$0) }
+        try group("log") { try LogBenchmarks.run(&$0) }
+        try group("audit") { try AuditBenchmarks.run(&$0) }
+        try group("service") { try ServiceBenchmarks.run(&$0, quick: quick) }
+        try group("scale") { try ScaleBenchmarks.run(&$0) }
         print()
+        for (name, seconds) in durations { report.record("bench.\(name)_seconds", seconds, unit: "s") }
+        report.record("bench.total_seconds", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9, unit: "s")
         print(report.table())
         try report.write(to: output)
         print("\nwrote \(output)")
