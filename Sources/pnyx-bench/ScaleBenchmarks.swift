@@ -18,7 +18,8 @@ import PnyxTransparency
 /// - `service.rss_mb_10m`: the peak resident memory (`VmHWM`, MiB) of a real service
 ///   process — the release `pnyx service serve` next to `pnyx-bench`, on that database —
 ///   after it started, accepted 20 new entries with real credentials (blind RSA signatures by
-///   the poll's class keys, Ed25519-signed) over HTTP, and served reads (the poll, its
+///   the poll's class keys, Ed25519-signed) and then 10 withdrawals of them over HTTP (their
+///   stored contributions read and rewritten among 10 M rows), and served reads (the poll, its
 ///   counts, the latest checkpoint) and 200 inclusion and 50 consistency proofs of the
 ///   10 M-entry log. Bar < 500. Also its startup seconds and `VmRSS` after startup and at the end.
 enum ScaleBenchmarks {
@@ -134,6 +135,7 @@ enum ScaleBenchmarks {
         // New entries with real credentials (the fixture's class keys sign them).
         let directory = try await api.directory(pollID).directory
         let rsa = try manifest.rsaKeys.map { try BlindRSA.PrivateKey(derRepresentation: try Base64.decode($0)) }
+        var signers: [(Credential, Ed25519.PrivateKey)] = []
         for i in 0..<20 {
             let which = i % manifest.classes.count
             let key = Ed25519.PrivateKey()
@@ -141,11 +143,19 @@ enum ScaleBenchmarks {
             let request = try CredentialRequest(message: message, directory: directory)
             let credential = try request.finalize(blindSignature: try BlindRSA.blindSign(request.blindedMessage, privateKey: rsa[which]))
             _ = try await api.submit(try Entry(pollID: pollID, credential: credential, channel: .online, payload: .sign(nil), signingWith: key))
+            signers.append((credential, key))
         }
+        // Ten of them withdraw: the append transaction reads and rewrites their stored
+        // contributions among 10 M rows (one primary-key probe each).
+        let withdrawStart = DispatchTime.now().uptimeNanoseconds
+        for (credential, key) in signers.prefix(10) {
+            _ = try await api.submit(try Entry(pollID: pollID, credential: credential, channel: .online, payload: .withdraw, signingWith: key))
+        }
+        figures.context.append(("service.withdraw_ms_10m", Double(DispatchTime.now().uptimeNanoseconds - withdrawStart) / 1e6 / 10, "ms"))
         // Reads: the poll, its counts, the latest checkpoint, proofs at its size.
         let poll = try await api.poll(pollID)
         let tally: TallySummary = try await api.client.get("polls/\(pollID.hex)/tally")
-        guard tally.logSize >= Int64(size) + 20, tally.participants >= UInt64(manifest.entries) + 20 else {
+        guard tally.logSize >= Int64(size) + 30, tally.participants >= UInt64(manifest.entries) + 10 else {
             throw BenchFailure("the service's counts (\(tally.participants) participants, size \(tally.logSize)) miss entries")
         }
         _ = poll

@@ -33,7 +33,7 @@ import PnyxTransparency
 /// and count as with valid signatures.
 ///
 /// Building takes minutes (COPY of ~10 GB of rows and indexes); the folder is kept and
-/// reused (`complete` marks a finished build; delete the folder to rebuild).
+/// reused (`complete` marks a finished build of this ``version``; delete the folder to rebuild).
 struct ScaleFixture {
     static let opensAt: Int64 = 1_767_225_600  // 2026-01-01
     static let closesAt: Int64 = opensAt + 10 * 365 * 86_400
@@ -46,7 +46,13 @@ struct ScaleFixture {
 
     var clusterFolder: String { folder + "/pg" }
     var keyFile: String { folder + "/service.key" }
-    var complete: Bool { FileManager.default.fileExists(atPath: folder + "/complete") }
+    /// Bumped whenever the entry encoding or the service's rows change, so an older cached
+    /// fixture is rebuilt instead of measured (2: entries v2 with a nonce; tally state rows).
+    static let version = 2
+    var marker: String { "\(count) entries, fixture version \(Self.version)\n" }
+    var complete: Bool {
+        (try? String(contentsOfFile: folder + "/complete", encoding: .utf8)) == marker
+    }
 
     /// The poll and the keys needed to make new, valid entries.
     struct Manifest: Codable {
@@ -184,7 +190,7 @@ struct ScaleFixture {
                         oneTimeKey: try! Ed25519.PublicKey(rawRepresentation: random.bytes(32)), prefix: prefix,
                         signature: fakeRSASignature)
                     let entry = Entry(pollID: pollID, credential: credential, channel: .online, payload: .sign(nil),
-                                      signature: fakeEdSignature)
+                                      nonce: random.bytes(Entry.nonceByteCount), signature: fakeEdSignature)
                     // 100 entries a second from the opening on (as the audit bench's poll).
                     let record = LogRecord(recordedAt: Self.opensAt + 120 + Int64((base + i) / 100), body: .entry(entry))
                     p[i] = try! record.leafPayload()
@@ -249,7 +255,7 @@ struct ScaleFixture {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(manifest).write(to: URL(fileURLWithPath: folder + "/fixture.json"))
-        try Data("\(count)\n".utf8).write(to: URL(fileURLWithPath: folder + "/complete"))
+        try Data(marker.utf8).write(to: URL(fileURLWithPath: folder + "/complete"))
         return Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
     }
 
