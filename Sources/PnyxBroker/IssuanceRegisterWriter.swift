@@ -117,9 +117,8 @@ final class IssuanceRegisterWriter: LogBatchObserver, @unchecked Sendable {
     static let insertSQL = """
         INSERT INTO broker_issuances
             (poll_id, resident_id, class, blinded_hash, blind_signature, issued_at, issued_on, register_position)
-        SELECT $1, u.resident_id, u.class, decode(u.blinded_hash, 'hex'), decode(u.blind_signature, 'hex'),
-               to_timestamp(u.issued_at), u.issued_on::date, u.position
-        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::int8[])
+        SELECT $1, u.resident_id, u.class, u.blinded_hash, u.blind_signature, u.issued_at, u.issued_on::date, u.position
+        FROM unnest($2::text[], $3::text[], $4::bytea[], $5::bytea[], $6::timestamptz[], $7::text[], $8::int8[])
             AS u(resident_id, class, blinded_hash, blind_signature, issued_at, issued_on, position)
         ON CONFLICT (poll_id, resident_id) DO NOTHING
         RETURNING resident_id
@@ -156,13 +155,13 @@ final class IssuanceRegisterWriter: LogBatchObserver, @unchecked Sendable {
             }
             let written = Set(try conn.queryPrepared(Self.insertSQL, [
                 .bytea(pollID.bytes),
-                .text(Self.arrayLiteral(rows.map(\.row.residentID))),
-                .text(Self.arrayLiteral(rows.map(\.row.attributeClass.text))),
-                .text(Self.arrayLiteral(rows.map { Hex.encode($0.row.blindedHash) })),
-                .text(Self.arrayLiteral(rows.map { Hex.encode($0.row.blindSignature) })),
-                .text(Self.arrayLiteral(rows.map { String($0.row.issuedAt.timeIntervalSince1970) })),
-                .text(Self.arrayLiteral(rows.map(\.row.day.description))),
-                .text(Self.arrayLiteral(rows.map { String($0.position) })),
+                BinaryArray.text(rows.map(\.row.residentID)),
+                BinaryArray.text(rows.map(\.row.attributeClass.text)),
+                BinaryArray.bytea(rows.map(\.row.blindedHash)),
+                BinaryArray.bytea(rows.map(\.row.blindSignature)),
+                BinaryArray.timestamptz(rows.map(\.row.issuedAt)),
+                BinaryArray.text(rows.map(\.row.day.description)),
+                BinaryArray.int8(rows.map(\.position)),
             ]).map { try $0.decode(String.self, at: 0) })
             for row in rows where !written.contains(row.row.residentID) {
                 rejected[row.index] = IssuanceConflict()
@@ -175,19 +174,37 @@ final class IssuanceRegisterWriter: LogBatchObserver, @unchecked Sendable {
         }
         if !rejected.isEmpty { throw LogBatchRejection(errors: rejected) }
     }
+}
 
-    /// A PostgreSQL array literal of `values`, each quoted (`"` and `\` escaped).
-    static func arrayLiteral(_ values: [String]) -> String {
-        var out = "{"
-        for (i, value) in values.enumerated() {
-            if i > 0 { out += "," }
-            out += "\""
-            for c in value.unicodeScalars {
-                if c == "\"" || c == "\\" { out += "\\" }
-                out.unicodeScalars.append(c)
-            }
-            out += "\""
+/// One-dimensional PostgreSQL arrays in the binary wire format (`int4 ndim = 1`, `int4 has
+/// nulls = 0`, `oid element type`, `int4 length`, `int4 lower bound = 1`, then each element
+/// as `int4 byte count ‖ bytes`), so a batch's columns travel as parameters of one statement
+/// without any text escaping.
+enum BinaryArray {
+    static func text(_ values: [String]) -> PostgresValue { array(element: 25, array: 1009, values.map { Array($0.utf8) }) }
+    static func bytea(_ values: [[UInt8]]) -> PostgresValue { array(element: 17, array: 1001, values) }
+    static func int8(_ values: [Int64]) -> PostgresValue { array(element: 20, array: 1016, values.map(bigEndian)) }
+
+    /// Microseconds since 2000-01-01 UTC, as PostgreSQL stores `timestamptz`.
+    static func timestamptz(_ values: [Date]) -> PostgresValue {
+        array(element: 1184, array: 1185, values.map { date in
+            bigEndian(Int64(((date.timeIntervalSince1970 - 946_684_800) * 1_000_000).rounded()))
+        })
+    }
+
+    static func bigEndian<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
+        withUnsafeBytes(of: value.bigEndian) { Array($0) }
+    }
+
+    static func array(element: UInt32, array: UInt32, _ elements: [[UInt8]]) -> PostgresValue {
+        var out: [UInt8] = []
+        out.reserveCapacity(20 + elements.reduce(0) { $0 + 4 + $1.count })
+        out += bigEndian(Int32(1)) + bigEndian(Int32(0)) + bigEndian(element)
+        out += bigEndian(Int32(elements.count)) + bigEndian(Int32(1))
+        for bytes in elements {
+            out += bigEndian(Int32(bytes.count))
+            out += bytes
         }
-        return out + "}"
+        return .raw(type: PostgresType(rawValue: array), bytes: out)
     }
 }
