@@ -2,6 +2,7 @@ public import Foundation
 public import Logging
 public import PnyxCore
 public import PnyxCrypto
+public import PnyxHTTP
 public import PnyxLogStore
 public import PnyxPostgres
 public import PnyxTransparency
@@ -30,6 +31,8 @@ public final class PetitionService: Sendable {
     let checkpoints: CheckpointCoalescer
     let polls = PollCache()
     let readCache: ReadCache
+    /// The metrics its HTTP application serves at `GET /metrics` (``buildServiceRouter(service:metrics:)``).
+    public let metrics = MetricsRegistry()
     let reservations = NullifierReservations()
     let usageChecks: EntryUsageChecks
     let cosignedNotes = CosignedNotes()

@@ -114,6 +114,20 @@ final class ReadCache: @unchecked Sendable {
         return try await loading!.value
     }
 
+    /// The copy under `key` if there is a servable one (not past ``maxStale``), without
+    /// waiting; starts its refresh when due, as ``read(_:make:)`` does (``CrowdFastPath``).
+    func peek(_ key: Key) -> CachedRepresentation? {
+        guard let interval else { return nil }
+        let refreshAfter = key.kind == .tile ? UInt64.max : interval
+        let staleAfter = key.kind == .tile ? UInt64.max : maxStale
+        let now = clock()
+        return lock.withLock {
+            guard let slot = slots[key], let value = slot.value, now &- slot.madeAt < staleAfter else { return nil }
+            if now &- slot.madeAt >= refreshAfter, slot.loading == nil { slot.loading = load(slot, key) }
+            return value
+        }
+    }
+
     /// Starts loading `slot` (under `lock`).
     private func load(_ slot: Slot, _ key: Key) -> Task<CachedRepresentation, any Error> {
         let started = DispatchTime.now().uptimeNanoseconds &+ clockOffset

@@ -4,6 +4,7 @@ public import Logging
 import PnyxCore
 import PnyxCrypto
 public import PnyxHTTP
+public import NIOCore
 import PnyxLogStore
 import PnyxPostgres
 import PnyxTransparency
@@ -55,19 +56,40 @@ extension PetitionService {
 ///   `POST /admin/polls/{poll}/certificates/{index}/countersignatures` (an official's);
 /// - auditors: `POST /polls/{poll}/certificates/{index}/countersignatures`;
 /// - `GET /openapi.json`: every endpoint (``ServiceAPI``).
-public func buildServiceApplication(service: PetitionService) -> some ApplicationProtocol {
+///
+/// With the read cache on (``ServiceConfiguration/readRefreshInterval``), the crowd's reads
+/// whose copy is in memory are answered by ``CrowdFastPath`` on the connection's event loop
+/// before the router (counted in `pnyx_http_fast_reads_total`). `onServerRunning` is called
+/// with the listening channel (tests and benchmarks read its port).
+public func buildServiceApplication(
+    service: PetitionService, onServerRunning: @escaping @Sendable (any NIOCore.Channel) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    buildServiceApplication(service: service, router: buildServiceRouter(service: service), onServerRunning: onServerRunning)
+}
+
+/// ``buildServiceApplication(service:onServerRunning:)`` with another router built over the
+/// service's (``buildServiceRouter(service:metrics:)``; the `pnyx` executable adds the citizen
+/// pages), listening on `address` (default: the configuration's host and port).
+public func buildServiceApplication(
+    service: PetitionService, router: Router<BasicRequestContext>, address: BindAddress? = nil,
+    onServerRunning: @escaping @Sendable (any NIOCore.Channel) async -> Void = { _ in }
+) -> some ApplicationProtocol {
     Application(
-        router: buildServiceRouter(service: service),
-        configuration: .init(address: .hostname(service.configuration.host, port: service.configuration.port),
+        router: router,
+        server: .http1(configuration: .init(additionalChannelHandlers: [CrowdFastPath(service: service, metrics: service.metrics)])),
+        configuration: .init(address: address ?? .hostname(service.configuration.host, port: service.configuration.port),
                              serverName: "pnyx-service"),
+        onServerRunning: onServerRunning,
         logger: service.logger)
 }
 
-/// The router alone. `metrics` is served at `GET /metrics` (Prometheus text format) with
-/// the HTTP request counters; pass one registry to add counters of your own.
+/// The router alone. `metrics` (default: the service's ``PetitionService/metrics``) is served
+/// at `GET /metrics` (Prometheus text format) with the HTTP request counters; pass one registry
+/// to add counters of your own.
 public func buildServiceRouter(
-    service: PetitionService, metrics: MetricsRegistry = MetricsRegistry()
+    service: PetitionService, metrics: MetricsRegistry? = nil
 ) -> Router<BasicRequestContext> {
+    let metrics = metrics ?? service.metrics
     let router = Router(context: BasicRequestContext.self)
     router.addMetrics(registry: metrics)
     router.add(middleware: APIErrorMiddleware(mappers: [serviceErrorMapper]))

@@ -278,14 +278,12 @@ struct BenchServer: Sendable {
 
     static func start(service: PetitionService, logger: Logger) async throws -> BenchServer {
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
-        let application = Application(
-            router: buildServiceRouter(service: service),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "pnyx-bench"),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            },
-            logger: logger)
+        // The service's own application (with its fast path for cached reads), on the
+        // configuration's loopback host and port 0.
+        let application = buildServiceApplication(service: service, onServerRunning: { channel in
+            continuation.yield(channel.localAddress?.port ?? 0)
+            continuation.finish()
+        })
         let task = Task { try await application.runService(gracefulShutdownSignals: []) }
         var port = 0
         for await value in stream { port = value }

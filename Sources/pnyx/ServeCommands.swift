@@ -202,10 +202,8 @@ struct ServiceServeCommand: AsyncParsableCommand {
         let service = try await PetitionService.start(configuration: configuration, logger: logger)
         let router = buildWebRouter(
             service: service, configuration: WebConfiguration(brokerURL: publicBrokerURL ?? configuration.brokerURL))
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "pnyx-service"),
-            logger: logger)
+        let app = buildServiceApplication(
+            service: service, router: router, address: .hostname(configuration.host, port: configuration.port))
         do { try await app.runService() } catch {
             await service.shutdown()
             throw error

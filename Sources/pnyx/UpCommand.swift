@@ -161,10 +161,10 @@ struct UpCommand: AsyncParsableCommand {
 
     /// The service's application with the citizen pages on the same origin.
     private func serviceWithPages(_ service: PetitionService, logger: Logger) -> some ApplicationProtocol {
-        Application(
+        buildServiceApplication(
+            service: service,
             router: buildWebRouter(service: service, configuration: WebConfiguration(brokerURL: "http://127.0.0.1:\(brokerPort)")),
-            configuration: .init(address: .hostname("127.0.0.1", port: servicePort), serverName: "pnyx-service"),
-            logger: logger)
+            address: .hostname("127.0.0.1", port: servicePort))
     }
 
     /// The auditor built next to this executable.

@@ -167,4 +167,53 @@ struct CrowdReadTests {
             }
         }
     }
+
+    /// `pnyx_http_fast_reads_total` of `service`.
+    static func fastReads(_ service: PetitionService) -> Int {
+        let line = service.metrics.render().split(separator: "\n").first { $0.hasPrefix("pnyx_http_fast_reads_total ") }
+        return line.flatMap { Int(Double($0.split(separator: " ").last ?? "") ?? -1) } ?? 0
+    }
+
+    @Test("on a live socket, cached reads are answered before the router with the router's bytes and headers, 304 included")
+    func fastPath() async throws {
+        try await PnyxWorld.with(readRefresh: Self.hour) { world in
+            let poll = try await world.openPoll(world.petitionDraft())
+            #expect(try await world.submit(try await world.citizen("R1", poll: poll).entry(.sign(nil))).status == .created)
+            let paths = Self.paths(poll.id) + ["/v1/polls/\(poll.id.hex)/log/tile/0/000.p/3", "/v1/polls/\(poll.id.hex)/log/tile/entries/000.p/3"]
+            try await buildServiceApplication(service: world.service).test(.live) { live in
+                #expect(Self.fastReads(world.service) == 0)
+                for path in paths {
+                    let first = try await live.get(path)  // through the router: makes the copy
+                    let fast = try await live.get(path)   // from memory, before the router
+                    let routed = try await world.client.get(path)
+                    #expect(fast.status == .ok, "\(path)")
+                    #expect(Array(fast.body.readableBytesView) == Array(routed.body.readableBytesView), "\(path)")
+                    #expect(Array(first.body.readableBytesView) == Array(routed.body.readableBytesView), "\(path)")
+                    #expect(fast.headers[.eTag] == routed.headers[.eTag], "\(path)")
+                    #expect(fast.headers[.cacheControl] == routed.headers[.cacheControl], "\(path)")
+                    #expect(fast.headers[.contentType] == routed.headers[.contentType], "\(path)")
+                    let etag = try #require(fast.headers[.eTag])
+                    let notModified = try await live.get(path, headers: [.ifNoneMatch: "\"00\", " + etag])
+                    #expect(notModified.status == .notModified, "\(path)")
+                    #expect(notModified.body.readableBytes == 0)
+                    #expect(notModified.headers[.eTag] == etag)
+                }
+                #expect(Self.fastReads(world.service) == 2 * paths.count)
+
+                // Not cached (unknown poll, query string, other paths): the router answers.
+                let unknown = PollID.random()
+                #expect(try await live.get("/v1/polls/\(unknown.hex)/tally").errorCode == "poll.unknown")
+                #expect(try await live.get(Self.paths(poll.id)[1] + "?x=1").status == .ok)
+                #expect(try await live.get("/v1/polls/\(poll.id.hex)/log/checkpoints/1").status == .notFound)
+                #expect(Self.fastReads(world.service) == 2 * paths.count)
+
+                // After an append and a refresh, the fast path serves the new counts.
+                #expect(try await world.submit(try await world.citizen("R2", poll: poll).entry(.sign(nil))).status == .created)
+                try await world.service.refreshReads(poll.id)
+                let tally = Array(try await live.get(Self.paths(poll.id)[1]).body.readableBytesView)
+                #expect(tally == (try await world.service.tally(poll.id).summaryJSON))
+                #expect(Self.fastReads(world.service) == 2 * paths.count + 1)
+            }
+        }
+    }
 }
