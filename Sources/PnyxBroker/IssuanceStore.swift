@@ -64,20 +64,29 @@ public struct IssuanceStore: Sendable {
         let registered: Bool
     }
 
+    // Each related row is a correlated probe of its primary key (LATERAL … LIMIT 1), so the
+    // prepared statement's generic plan stays a handful of index lookups; a plain LEFT JOIN
+    // on `poll_id = $1` may be planned as a scan of every member or issuance of the poll.
     static let residentLookupSQL = """
         SELECT m.class, i.blinded_hash, i.blind_signature, i.register_position IS NOT NULL
         FROM broker_residents r
-        LEFT JOIN broker_poll_members m ON m.poll_id = $1 AND m.resident_id = r.resident_id
-        LEFT JOIN broker_issuances i ON i.poll_id = $1 AND i.resident_id = r.resident_id
+        LEFT JOIN LATERAL (
+            SELECT class FROM broker_poll_members WHERE poll_id = $1 AND resident_id = r.resident_id LIMIT 1) m ON true
+        LEFT JOIN LATERAL (
+            SELECT blinded_hash, blind_signature, register_position FROM broker_issuances
+            WHERE poll_id = $1 AND resident_id = r.resident_id LIMIT 1) i ON true
         WHERE r.resident_id = $2 AND r.active
         """
 
     static let sessionLookupSQL = """
         SELECT s.resident_id, s.expires_at, r.active, m.class, i.blinded_hash, i.blind_signature,
                i.register_position IS NOT NULL
-        FROM broker_sessions s JOIN broker_residents r USING (resident_id)
-        LEFT JOIN broker_poll_members m ON m.poll_id = $1 AND m.resident_id = s.resident_id
-        LEFT JOIN broker_issuances i ON i.poll_id = $1 AND i.resident_id = s.resident_id
+        FROM broker_sessions s JOIN broker_residents r ON r.resident_id = s.resident_id
+        LEFT JOIN LATERAL (
+            SELECT class FROM broker_poll_members WHERE poll_id = $1 AND resident_id = s.resident_id LIMIT 1) m ON true
+        LEFT JOIN LATERAL (
+            SELECT blinded_hash, blind_signature, register_position FROM broker_issuances
+            WHERE poll_id = $1 AND resident_id = s.resident_id LIMIT 1) i ON true
         WHERE s.token_hash = $2
         """
 
