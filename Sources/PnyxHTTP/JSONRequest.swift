@@ -40,10 +40,9 @@ extension Request {
         } catch let error as DecodingError {
             throw APIError.malformed("invalid JSON body: \(describe(error))")
         }
-        // The keys' structure only (one pass over the bytes each; no JSONSerialization values).
-        guard let given = JSONKeyTree(parsing: data), let encoded = try? JSONEncoder().encode(value),
-              let known = JSONKeyTree(parsing: encoded)
-        else { return value }
+        // The keys' structure only: one pass over the body, and the value's keys as its
+        // encoding would write them (KeyTreeEncoder), with no JSON written or parsed again.
+        guard let given = JSONKeyTree(parsing: data), let known = try? KeyTreeEncoder.tree(of: value) else { return value }
         if let path = given.firstUnknownKey(knownFrom: known) {
             throw APIError(.badRequest, code: "request.unknown_field",
                            reason: "unknown field \(path); remove it (the API refuses fields it does not define)")

@@ -22,6 +22,33 @@ struct JSONKeyTreeTests {
         #expect(Self.tree("12.5e3") == .scalar && Self.tree("null") == .null && Self.tree(#"  "s"  "#) == .scalar)
     }
 
+    struct Inner: Codable { var k: [Int]; var note: String? }
+    enum Choice: Codable { case one(a: Int), two(b: Inner, c: [String]), none }
+    struct Sample: Codable {
+        var name: String
+        var inner: Inner
+        var list: [Inner]
+        var absent: Int?
+        var choices: [Choice]
+        var map: [String: Inner]
+        var flag: Bool
+        var amount: Double
+    }
+
+    @Test("the key tree encoder gives the tree of what JSONEncoder writes")
+    func encoderMatchesJSON() throws {
+        let samples = [
+            Sample(name: "x", inner: Inner(k: [1, 2], note: nil), list: [Inner(k: [], note: "n"), Inner(k: [3], note: nil)],
+                   absent: nil, choices: [.one(a: 1), .two(b: Inner(k: [4], note: "m"), c: ["p"]), .none],
+                   map: ["a": Inner(k: [], note: nil), "b\"c": Inner(k: [5], note: "q")], flag: true, amount: 1.5),
+            Sample(name: "", inner: Inner(k: [], note: ""), list: [], absent: 7, choices: [], map: [:], flag: false, amount: 0),
+        ]
+        for sample in samples {
+            let viaJSON = try #require(JSONKeyTree(parsing: JSONEncoder().encode(sample)))
+            #expect(try KeyTreeEncoder.tree(of: sample) == viaJSON)
+        }
+    }
+
     @Test("malformed documents give no tree", arguments: [
         #"{"a":}"#, #"{"a":1"#, "[1,]", #"{"a" 1}"#, #"{"a":1}}"#, #""open"#, "", #"{"a":1,}"#, #"{a:1}"#,
     ])
