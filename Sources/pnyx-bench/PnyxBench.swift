@@ -30,6 +30,7 @@ struct PnyxBench: ParsableCommand {
             let start = DispatchTime.now().uptimeNanoseconds
             try body(&report)
             durations.append((name, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+            print("  (\(name): " + String(format: "%.0f s)", durations.last!.1))
         }
         let started = DispatchTime.now().uptimeNanoseconds
         try group("crypto") { try CryptoBenchmarks.run(&$0); try SodiumBenchmarks.run(&$0) }
@@ -38,7 +39,7 @@ struct PnyxBench: ParsableCommand {
         try group("log") { try LogBenchmarks.run(&$0) }
         try group("audit") { try AuditBenchmarks.run(&$0) }
         try group("service") { try ServiceBenchmarks.run(&$0, quick: quick) }
-        try group("scale") { try ScaleBenchmarks.run(&$0) }
+        try group("scale") { try ScaleBenchmarks.run(&$0, quick: quick) }
         print()
         for (name, seconds) in durations { report.record("bench.\(name)_seconds", seconds, unit: "s") }
         report.record("bench.total_seconds", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9, unit: "s")

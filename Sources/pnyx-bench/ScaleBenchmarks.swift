@@ -23,9 +23,14 @@ import PnyxTransparency
 ///   counts, the latest checkpoint) and 200 inclusion and 50 consistency proofs of the
 ///   10 M-entry log. Bar < 500. Also its startup seconds and `VmRSS` after startup and at the end.
 enum ScaleBenchmarks {
-    static func run(_ report: inout BenchReport) throws {
+    /// With `quick` (a smoke run), only a cached fixture is measured: building one takes minutes.
+    static func run(_ report: inout BenchReport, quick: Bool = false) throws {
         let count = Int(ProcessInfo.processInfo.environment["PNYX_BENCH_SCALE_ENTRIES"] ?? "") ?? 10_000_000
         let fixture = ScaleFixture(folder: ".bench/scale-\(count)", count: count)
+        if !fixture.complete && quick {
+            print("  skipped with --quick: no cached \(fixture.folder) (a run without --quick builds it)")
+            return
+        }
         if !fixture.complete {
             let seconds = try fixture.build(threads: ProcessInfo.processInfo.activeProcessorCount)
             report.record("scale.fixture_build_seconds", seconds, unit: "s")

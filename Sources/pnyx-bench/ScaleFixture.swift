@@ -93,7 +93,10 @@ struct ScaleFixture {
         let cluster = try PrivateCluster.startBlocking(Self.clusterOptions(clusterFolder, durable: false))
         defer { try? cluster.stop() }
         let conn = try PostgresConnection(configuration: cluster.configuration)
-        nonisolated(unsafe) let copier = try PostgresConnection(configuration: cluster.configuration)  // used by copyQueue only
+        // Two loading connections (two server processes: both cores): the log's tables on one,
+        // the service's on the other, each fed by its own serial queue.
+        nonisolated(unsafe) let copier = try PostgresConnection(configuration: cluster.configuration)  // copyQueue only
+        nonisolated(unsafe) let serviceCopier = try PostgresConnection(configuration: cluster.configuration)  // serviceQueue only
         _ = try conn.migrate(LogStoreSchema.migrations)
         _ = try conn.migrate(ServiceSchema.migrations)
 
@@ -138,8 +141,10 @@ struct ScaleFixture {
         var tally = Tally()
         var chain = Chain(logID: logID, roots: [:], size: 0, previous: LogLeaf.genesisHash(logID: logID))
         let copyQueue = DispatchQueue(label: "scale.copy")
+        let serviceQueue = DispatchQueue(label: "scale.copy.service")
         let inFlight = DispatchSemaphore(value: 2)
-        let failure = ResultBox<Void>()
+        let serviceInFlight = DispatchSemaphore(value: 2)
+        let failure = FirstFailure()
 
         func submit(_ batch: Chain.Batch, service: [UInt8], digests: [UInt8]) {
             inFlight.wait()
@@ -148,13 +153,18 @@ struct ScaleFixture {
                 do {
                     try copier.copyIn(LogBatchWriterSQL.entries, data: batch.entries)
                     try copier.copyIn(LogBatchWriterSQL.hashes, data: batch.hashes)
-                    if !service.isEmpty {
-                        try copier.copyIn(
-                            "COPY service_nullifiers (poll_id, nullifier, credential_hash, first_position, contribution) FROM STDIN (FORMAT binary)",
-                            data: service)
-                        try copier.copyIn("COPY service_entry_digests (poll_id, digest) FROM STDIN (FORMAT binary)", data: digests)
-                    }
-                } catch { failure.result = .failure(error) }
+                } catch { failure.record(error) }
+            }
+            guard !service.isEmpty else { return }
+            serviceInFlight.wait()
+            serviceQueue.async {
+                defer { serviceInFlight.signal() }
+                do {
+                    try serviceCopier.copyIn(
+                        "COPY service_nullifiers (poll_id, nullifier, credential_hash, first_position, contribution) FROM STDIN (FORMAT binary)",
+                        data: service)
+                    try serviceCopier.copyIn("COPY service_entry_digests (poll_id, digest) FROM STDIN (FORMAT binary)", data: digests)
+                } catch { failure.record(error) }
             }
         }
 
@@ -216,7 +226,7 @@ struct ScaleFixture {
             records.deinitialize(); records.deallocate()
             hashes.deinitialize(); hashes.deallocate()
             submit(batch, service: service.finish(), digests: digests.finish())
-            if case .failure(let error)? = failure.result { throw error }
+            if let error = failure.error { throw error }
             done += n
             if done % (chunk * 16) < chunk || done == count {
                 print(String(format: "  building: %d / %d entries (%.0f s)", done, count,
@@ -224,7 +234,8 @@ struct ScaleFixture {
             }
         }
         copyQueue.sync {}
-        if case .failure(let error)? = failure.result { throw error }
+        serviceQueue.sync {}
+        if let error = failure.error { throw error }
 
         // The rows the append transactions write once per batch, for the whole log.
         try conn.executeScript("""
@@ -246,6 +257,7 @@ struct ScaleFixture {
         try conn.executeScript("VACUUM ANALYZE")
         conn.close()
         copier.close()
+        serviceCopier.close()
         try cluster.stop()
         sync()
 
@@ -309,6 +321,15 @@ struct ScaleFixture {
             return Batch(entries: entries.finish(), hashes: hashes.finish())
         }
     }
+}
+
+/// The first error of the loading queues.
+final class FirstFailure: @unchecked Sendable {
+    private let lock = NSLock()
+    private var first: (any Error)?
+
+    func record(_ error: any Error) { lock.withLock { if first == nil { first = error } } }
+    var error: (any Error)? { lock.withLock { first } }
 }
 
 /// The log store's COPY statements (the same columns `LogBatchWriter` writes).
