@@ -44,7 +44,16 @@ extension PetitionService {
     /// the aggregates and each credential's latest contribution — in one repeatable-read
     /// snapshot. The fold holds every credential in memory (about 100 bytes each) for the
     /// duration of the check.
+    ///
+    /// At most one check per poll runs at a time, and a finished one is answered again for
+    /// ``ServiceConfiguration/tallyCheckInterval`` (``TallyCheckGate``): the public endpoint
+    /// cannot be used to make the service refold a large log over and over.
     public func checkTally(_ id: PollID) async throws -> TallyCheck {
+        try await tallyChecks.check(id) { [self] in try await recomputeTally(id) }
+    }
+
+    /// Recomputes the tally from the log now and compares (no gate).
+    func recomputeTally(_ id: PollID) async throws -> TallyCheck {
         let logID = id.bytes
         return try await pool.withBlockingConnection { conn in
             try conn.transaction(isolation: .repeatableRead) { conn -> TallyCheck in

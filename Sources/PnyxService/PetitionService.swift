@@ -37,6 +37,7 @@ public final class PetitionService: Sendable {
     let usageChecks: EntryUsageChecks
     let cosignedNotes = CosignedNotes()
     let brokerKeyCache = BrokerKeyCache()
+    let tallyChecks: TallyCheckGate
     let schedule = ScheduleTask()
     let logger: Logger
     /// The clock (tests move it).
@@ -61,6 +62,7 @@ public final class PetitionService: Sendable {
         self.checkpoints = CheckpointCoalescer(store: store, signer: signer)
         self.readCache = ReadCache(refresh: configuration.readRefreshInterval)
         self.usageChecks = EntryUsageChecks(pool: pool)
+        self.tallyChecks = TallyCheckGate(interval: configuration.tallyCheckInterval, now: now)
     }
 
     /// Applies the log store's and the service's migrations (idempotent).

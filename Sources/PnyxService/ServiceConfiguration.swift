@@ -77,6 +77,10 @@ public struct ServiceConfiguration: Sendable, CustomStringConvertible {
     /// are refreshed from the database (``ReadCache``); nil: no cache, every read queries
     /// the database (the in-memory default; `PNYX_SERVICE_READ_REFRESH_MS` defaults to 500).
     public var readRefreshInterval: Duration? = nil
+    /// How long a finished `tally/check` of a poll is answered again before a new refold of
+    /// the log may start, in seconds (`PNYX_SERVICE_TALLY_CHECK_INTERVAL_S`, default 60; 0:
+    /// every request refolds, for tests).
+    public var tallyCheckInterval: TimeInterval = 0
 
     /// A configuration built in memory.
     public init(
@@ -136,6 +140,7 @@ public struct ServiceConfiguration: Sendable, CustomStringConvertible {
             port: try integer("PNYX_SERVICE_PORT", 8080, minimum: 0))
         let refresh = try integer("PNYX_SERVICE_READ_REFRESH_MS", 500, minimum: 0)
         readRefreshInterval = refresh == 0 ? nil : .milliseconds(refresh)
+        tallyCheckInterval = TimeInterval(try integer("PNYX_SERVICE_TALLY_CHECK_INTERVAL_S", 60, minimum: 0))
         for key in (value("PNYX_WITNESS_KEYS") ?? "").split(separator: ",") {
             guard let verifier = try? CosignatureVerifier(verifierKey: key.trimmingCharacters(in: .whitespaces)) else {
                 throw ServiceError(.configurationInvalid, .internalServerError,
