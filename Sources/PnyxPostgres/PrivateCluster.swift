@@ -79,7 +79,7 @@ public final class PrivateCluster: @unchecked Sendable {
                 throw PostgresError(.clusterFailed, "mkdtemp failed: \(String(cString: strerror(errno)))")
             }
             let directory = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            var all = ["max_connections": "200"]
+            var all = ["max_connections": "600"]
             all.merge(settings) { _, new in new }
             return Options(
                 directory: directory, database: database, durable: false, settings: all,
