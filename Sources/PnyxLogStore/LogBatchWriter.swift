@@ -180,16 +180,8 @@ enum LogBatchWriter {
             throw LogStoreError(.checkpointInconsistent,
                                 "log \(logID.hexString) has a checkpoint of size \(previous.treeSize) beyond its head \(frontier.size)")
         }
-        let proof = try TileMath.consistencyProof(
-            oldSize: previous.treeSize, newSize: frontier.size, reader: DatabaseHashReader(connection: conn, logID: logID))
-        do {
-            try MerkleProofVerification.verifyConsistency(
-                oldSize: previous.treeSize, newSize: frontier.size, oldRoot: previous.rootHash, newRoot: root, proof: proof)
-        } catch {
-            throw LogStoreError(
-                .checkpointInconsistent,
-                "log \(logID.hexString) at size \(frontier.size) is not consistent with its checkpoint at \(previous.treeSize): \(error)")
-        }
+        try LogStore.verifyConsistent(
+            previous, size: frontier.size, root: root, logID: logID, reader: DatabaseHashReader(connection: conn, logID: logID))
     }
 
     static let insertCheckpointSQL = "INSERT INTO log_checkpoints (log_id, tree_size, root_hash, note) VALUES ($1, $2, $3, $4)"

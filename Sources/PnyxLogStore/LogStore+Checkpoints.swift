@@ -84,21 +84,29 @@ extension LogStore {
         let reader = DatabaseHashReader(connection: conn, logID: logID)
         let root = try TileMath.treeHash(treeSize: head.size, reader: reader)
         if let previous {
-            let proof = try TileMath.consistencyProof(oldSize: previous.treeSize, newSize: head.size, reader: reader)
-            do {
-                try MerkleProofVerification.verifyConsistency(
-                    oldSize: previous.treeSize, newSize: head.size, oldRoot: previous.rootHash, newRoot: root, proof: proof)
-            } catch {
-                throw LogStoreError(
-                    .checkpointInconsistent,
-                    "log \(logID.hexString) at size \(head.size) is not consistent with its checkpoint at \(previous.treeSize): \(error)")
-            }
+            try verifyConsistent(previous, size: head.size, root: root, logID: logID, reader: reader)
         }
         let body = try Checkpoint(origin: info.origin, size: UInt64(head.size), rootHash: root.bytes)
         let note = try signer.sign(body.note()).serializedString()
         try conn.execute(
-            "INSERT INTO log_checkpoints (log_id, tree_size, root_hash, note) VALUES ($1, $2, $3, $4)",
+            LogBatchWriter.insertCheckpointSQL,
             [.bytea(logID), .int64(head.size), .bytea(root.bytes), .text(note)])
         return StoredCheckpoint(treeSize: head.size, rootHash: root, note: note)
+    }
+
+    /// Checks that the tree of `size` entries with `root` extends `previous` (a consistency
+    /// proof from the stored hashes); `logstore.checkpoint_inconsistent` otherwise.
+    static func verifyConsistent(
+        _ previous: StoredCheckpoint, size: Int64, root: MerkleHash, logID: [UInt8], reader: DatabaseHashReader
+    ) throws {
+        let proof = try TileMath.consistencyProof(oldSize: previous.treeSize, newSize: size, reader: reader)
+        do {
+            try MerkleProofVerification.verifyConsistency(
+                oldSize: previous.treeSize, newSize: size, oldRoot: previous.rootHash, newRoot: root, proof: proof)
+        } catch {
+            throw LogStoreError(
+                .checkpointInconsistent,
+                "log \(logID.hexString) at size \(size) is not consistent with its checkpoint at \(previous.treeSize): \(error)")
+        }
     }
 }
