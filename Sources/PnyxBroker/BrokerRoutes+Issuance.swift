@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import PnyxCore
 import PnyxCrypto
@@ -34,13 +35,17 @@ extension BrokerRoutes {
 
     func addIssuanceRoutes(to group: RouterGroup<BrokerRequestContext>) {
         // The session is checked in the issuance's own lookup statement (one round trip); a
-        // malformed request is refused as unauthenticated first when its session is bad.
+        // malformed request is refused as unauthenticated first when its session is bad. The
+        // body is read and the answer written by hand (``CredentialJSON``); any body but the
+        // plain one-field object goes through the JSON decoder as before.
         group.post("polls/:poll/credential") { request, context -> Response in
             let blinded: [UInt8]
             let id: PollID
             do {
-                let body = try await request.decodeJSON(CredentialRequestBody.self, limit: bodyLimit)
-                guard let bytes = try? Base64.decode(body.blindedMessage) else {
+                let body = try await request.collectBody(upTo: bodyLimit)
+                let text = try CredentialJSON.blindedMessage(in: body)
+                    ?? Request.decodeJSON(CredentialRequestBody.self, from: Data(body.readableBytesView)).blindedMessage
+                guard let bytes = try? Base64.decode(text) else {
                     throw APIError.malformed("blindedMessage must be standard base64")
                 }
                 blinded = bytes
@@ -50,10 +55,10 @@ extension BrokerRoutes {
                 throw error
             }
             let issued = try await broker.issuance.issue(sessionToken: request.bearerToken, pollID: id, blindedMessage: blinded)
-            return try JSONResponse.make(
-                CredentialResponse(pollID: issued.pollID, attributeClass: issued.attributeClass, keyID: issued.keyID,
-                                   blindSignature: Base64.encode(issued.blindSignature), retry: issued.isRetry),
-                headers: [.cacheControl: "no-store"])
+            return JSONResponse.bytesResponse(
+                CredentialJSON.response(pollID: issued.pollID, attributeClass: issued.attributeClass, keyID: issued.keyID,
+                                        blindSignature: Base64.encode(issued.blindSignature), retry: issued.isRetry),
+                headers: [.cacheControl: "no-store"], contentType: "application/json; charset=utf-8")
         }
         group.post("polls/:poll/name-attestation") { request, context -> Response in
             let session = try await session(request)

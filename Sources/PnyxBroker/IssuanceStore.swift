@@ -28,7 +28,8 @@ public struct IssuanceStatus: Sendable, Hashable, Codable {
 /// Blind signing, at most one credential per (resident, poll).
 ///
 /// Flow of ``issue(residentID:pollID:blindedMessage:)`` (and of the HTTP route, which also
-/// checks the session in the same statement): one query reads the resident's class computed
+/// checks the session in the same statement, one statement per batch of concurrent requests:
+/// ``IssuanceLookupBatcher``): one query reads the resident's class computed
 /// at key-set time and any issuance row for (resident, poll). Then, in this order: the poll's
 /// key set (`poll.unknown`), a closed poll (`poll.closed`), no class (`issuance.ineligible`),
 /// the blinded message's size (`issuance.wrong_size`); if an issuance row exists, the same
@@ -43,6 +44,8 @@ public struct IssuanceStatus: Sendable, Hashable, Codable {
 /// (``recoverRegister()``), exactly once.
 public struct IssuanceStore: Sendable {
     let pool: PostgresPool
+    /// Groups the session lookups of concurrent HTTP requests into one statement.
+    let lookups: IssuanceLookupBatcher
     let keys: PollKeyStore
     let register: IssuanceRegister
     let pseudonyms: Pseudonyms
@@ -78,18 +81,6 @@ public struct IssuanceStore: Sendable {
         WHERE r.resident_id = $2 AND r.active
         """
 
-    static let sessionLookupSQL = """
-        SELECT s.resident_id, s.expires_at, r.active, m.class, i.blinded_hash, i.blind_signature,
-               i.register_position IS NOT NULL
-        FROM broker_sessions s JOIN broker_residents r ON r.resident_id = s.resident_id
-        LEFT JOIN LATERAL (
-            SELECT class FROM broker_poll_members WHERE poll_id = $1 AND resident_id = s.resident_id LIMIT 1) m ON true
-        LEFT JOIN LATERAL (
-            SELECT blinded_hash, blind_signature, register_position FROM broker_issuances
-            WHERE poll_id = $1 AND resident_id = s.resident_id LIMIT 1) i ON true
-        WHERE s.token_hash = $2
-        """
-
     static let existingSQL =
         "SELECT blinded_hash, blind_signature, register_position IS NOT NULL FROM broker_issuances WHERE poll_id = $1 AND resident_id = $2"
 
@@ -110,20 +101,19 @@ public struct IssuanceStore: Sendable {
 
     /// Issues a credential to the holder of the session `token`: the session (as
     /// ``EnrolmentStore/session(token:)``: `auth.session_required`, `auth.session_expired`),
-    /// the class and any earlier issuance are read in one statement.
+    /// the class and any earlier issuance are read together, in one statement shared with the
+    /// concurrent requests' lookups (``IssuanceLookupBatcher``).
     public func issue(sessionToken token: String?, pollID: PollID, blindedMessage: [UInt8]) async throws -> IssuedBlindSignature {
         guard let token, !token.isEmpty else { throw EnrolmentStore.sessionMissing }
         let hash = SHA256.hash(Array(token.utf8))
-        let rows = try await pool.withBlockingConnection { conn in
-            try conn.queryPrepared(Self.sessionLookupSQL, [.bytea(pollID.bytes), .bytea(hash)])
+        guard let found = try await lookups.lookup(pollID: pollID, tokenHash: hash), found.active else {
+            throw EnrolmentStore.sessionUnknown
         }
-        guard let row = rows.first, try row.decode(Bool.self, at: 2) else { throw EnrolmentStore.sessionUnknown }
-        guard try row.decode(Date.self, at: 1) > now() else {
+        guard found.expiresAt > now() else {
             try await pool.execute("DELETE FROM broker_sessions WHERE token_hash = $1", [.bytea(hash)])
             throw EnrolmentStore.sessionExpiredError
         }
-        let lookup = Lookup(residentID: try row.decode(String.self, at: 0), attributeClass: try Self.decodeClass(row, at: 3),
-                            existing: try Self.decodeExisting(row, at: 4))
+        let lookup = Lookup(residentID: found.residentID, attributeClass: found.attributeClass, existing: found.existing)
         return try await issue(lookup, pollID: pollID, blindedMessage: blindedMessage)
     }
 
@@ -308,11 +298,17 @@ public struct IssuanceStore: Sendable {
         return counts
     }
 
-    /// The UTC calendar day of `date`.
+    /// The UTC calendar day of `date` (proleptic Gregorian, by arithmetic on the day number:
+    /// H. Hinnant's `civil_from_days`, no Foundation `Calendar` per call).
     static func day(_ date: Date) -> CivilDate {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day], from: date)
-        return CivilDate(year: c.year!, month: c.month!, day: c.day!)!
+        let days = Int((date.timeIntervalSince1970 / 86_400).rounded(.down)) + 719_468
+        let era = (days >= 0 ? days : days - 146_096) / 146_097
+        let dayOfEra = days - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return CivilDate(year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day)!
     }
 }

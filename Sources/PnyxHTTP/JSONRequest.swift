@@ -1,15 +1,30 @@
 public import Hummingbird
-import Foundation
+public import Foundation
 
 extension Request {
     /// Collects at most `limit` bytes of body (`request.too_large`, 413, beyond) and decodes
     /// them as JSON into `type` (`request.malformed`, 400, with the failing key path).
     public func decodeJSON<T: Decodable>(_ type: T.Type, limit: Int) async throws -> T {
-        let data = try await collectBody(limit: limit)
+        try Self.decodeJSON(type, from: try await collectBody(limit: limit))
+    }
+
+    /// Decodes `data` as JSON into `type` as ``decodeJSON(_:limit:)-(T.Type,_)`` does after
+    /// collecting the body (`request.malformed`, 400, with the failing key path).
+    public static func decodeJSON<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch let error as DecodingError {
-            throw APIError.malformed("invalid JSON body: \(Self.describe(error))")
+            throw APIError.malformed("invalid JSON body: \(describe(error))")
+        }
+    }
+
+    /// At most `limit` bytes of body, as collected by ``decodeJSON(_:limit:)-(T.Type,_)``;
+    /// beyond, `request.too_large` (413). For routes that parse a tiny body by hand.
+    public func collectBody(upTo limit: Int) async throws -> ByteBuffer {
+        do {
+            return try await body.collect(upTo: limit)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw APIError.tooLarge(limit: limit)
         }
     }
 
@@ -23,12 +38,9 @@ extension Request {
 
     /// At most `limit` bytes of body; beyond, `request.too_large` (413).
     private func collectBody(limit: Int) async throws -> Data {
-        do {
-            return Data(try await body.collect(upTo: limit).readableBytesView)
-        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            // HTTPError(.contentTooLarge) or NIOTooManyBytesError (what collect(upTo:) throws).
-            throw APIError.tooLarge(limit: limit)
-        }
+        // HTTPError(.contentTooLarge) or NIOTooManyBytesError (what collect(upTo:) throws)
+        // become `request.too_large`.
+        Data(try await collectBody(upTo: limit).readableBytesView)
     }
 
     /// Decodes `data` as `type` and refuses keys `type` does not know (see

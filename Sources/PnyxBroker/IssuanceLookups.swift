@@ -1,0 +1,116 @@
+import Foundation
+import PnyxCore
+import PnyxPostgres
+
+/// What one credential request's lookup found for its session token and poll: the session's
+/// resident, expiry and whether the resident is still in the register, the resident's class
+/// for the poll (nil when not a member) and any issuance row of (resident, poll).
+struct SessionIssuanceLookup: Sendable {
+    let residentID: String
+    let expiresAt: Date
+    let active: Bool
+    let attributeClass: AttributeClass?
+    let existing: IssuanceStore.ExistingIssuance?
+}
+
+/// Groups the lookups of concurrent credential requests: every request queued while one batch
+/// is in flight is answered by the next batch's single statement (`unnest` of the requests'
+/// poll ids and session token hashes `WITH ORDINALITY`, each row probing the session, the
+/// resident, the poll member and the issuance by primary key), so a credential costs a
+/// share of one statement and of one hop to a connection thread instead of a whole one.
+///
+/// Nothing is cached: every request reads the committed state when its batch runs (after the
+/// request arrived), exactly as the one-statement lookup did, so a logout, an expired session
+/// or an issuance committed by another broker process is seen as before. One batch is in
+/// flight at a time (per broker); batches hold at most ``maxBatch`` requests.
+final class IssuanceLookupBatcher: @unchecked Sendable {
+    private struct Pending {
+        let pollID: PollID
+        let tokenHash: [UInt8]
+        let continuation: CheckedContinuation<SessionIssuanceLookup?, any Error>
+    }
+
+    let pool: PostgresPool
+    let maxBatch: Int
+    private let lock = NSLock()
+    // Guarded by `lock`.
+    private var pending: [Pending] = []
+    private var draining = false
+
+    init(pool: PostgresPool, maxBatch: Int = 256) {
+        self.pool = pool
+        self.maxBatch = maxBatch
+    }
+
+    static let lookupSQL = """
+        SELECT u.ord, s.resident_id, s.expires_at, r.active, m.class, i.blinded_hash, i.blind_signature,
+               i.register_position IS NOT NULL
+        FROM unnest($1::bytea[], $2::bytea[]) WITH ORDINALITY AS u(poll_id, token_hash, ord)
+        JOIN broker_sessions s ON s.token_hash = u.token_hash
+        JOIN broker_residents r ON r.resident_id = s.resident_id
+        LEFT JOIN LATERAL (
+            SELECT class FROM broker_poll_members WHERE poll_id = u.poll_id AND resident_id = s.resident_id LIMIT 1) m ON true
+        LEFT JOIN LATERAL (
+            SELECT blinded_hash, blind_signature, register_position FROM broker_issuances
+            WHERE poll_id = u.poll_id AND resident_id = s.resident_id LIMIT 1) i ON true
+        """
+
+    /// The lookup of the session whose token hashes to `tokenHash`, for `pollID`; nil when no
+    /// session has that hash. Read by a statement that starts after this call.
+    func lookup(pollID: PollID, tokenHash: [UInt8]) async throws -> SessionIssuanceLookup? {
+        try await withCheckedThrowingContinuation { continuation in
+            let start = lock.withLock { () -> Bool in
+                pending.append(Pending(pollID: pollID, tokenHash: tokenHash, continuation: continuation))
+                if draining { return false }
+                draining = true
+                return true
+            }
+            if start { Task { await self.drain() } }
+        }
+    }
+
+    private func takeBatch() -> [Pending] {
+        lock.withLock {
+            if pending.isEmpty {
+                draining = false
+                return []
+            }
+            let count = min(maxBatch, pending.count)
+            let batch = Array(pending.prefix(count))
+            pending.removeFirst(count)
+            return batch
+        }
+    }
+
+    private func drain() async {
+        var batch = takeBatch()
+        while !batch.isEmpty {
+            let keys = batch.map { (pollID: $0.pollID, tokenHash: $0.tokenHash) }
+            do {
+                let found = try await pool.withBlockingConnection { conn in try Self.lookup(keys, on: conn) }
+                for (waiter, answer) in zip(batch, found) { waiter.continuation.resume(returning: answer) }
+            } catch {
+                for waiter in batch { waiter.continuation.resume(throwing: error) }
+            }
+            batch = takeBatch()
+        }
+    }
+
+    /// One batch's statement: the answer to each of `keys`, in order (nil: no such session).
+    static func lookup(_ keys: [(pollID: PollID, tokenHash: [UInt8])], on conn: PostgresConnection) throws
+        -> [SessionIssuanceLookup?]
+    {
+        let rows = try conn.queryPrepared(
+            lookupSQL, [BinaryArray.bytea(keys.map(\.pollID.bytes)), BinaryArray.bytea(keys.map(\.tokenHash))])
+        var out = [SessionIssuanceLookup?](repeating: nil, count: keys.count)
+        for row in rows {
+            let ordinal = Int(try row.decode(Int64.self, at: 0))
+            guard (1...keys.count).contains(ordinal) else { throw PostgresError(.decodeFailed, "lookup ordinal \(ordinal) out of range") }
+            out[ordinal - 1] = SessionIssuanceLookup(
+                residentID: try row.decode(String.self, at: 1), expiresAt: try row.decode(Date.self, at: 2),
+                active: try row.decode(Bool.self, at: 3), attributeClass: try IssuanceStore.decodeClass(row, at: 4),
+                existing: try IssuanceStore.decodeExisting(row, at: 5))
+        }
+        return out
+    }
+}
