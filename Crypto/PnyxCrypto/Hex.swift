@@ -13,6 +13,21 @@ public enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Encodes bytes as lower-case hexadecimal: the same text as the generic form, without
+    /// the generic per-byte iteration (hashes are hex-encoded on every receipt).
+    public static func encode(_ bytes: [UInt8]) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            var index = 0
+            for byte in bytes {
+                let high = byte >> 4, low = byte & 0x0f
+                out[index] = high < 10 ? high + 0x30 : high + 0x57
+                out[index + 1] = low < 10 ? low + 0x30 : low + 0x57
+                index += 2
+            }
+            return index
+        }
+    }
+
     /// Decodes hexadecimal (either case). Throws `crypto.invalid_input` on odd length or a non-hex digit.
     public static func decode(_ text: some StringProtocol) throws(CryptoError) -> [UInt8] {
         let utf8 = Array(text.utf8)

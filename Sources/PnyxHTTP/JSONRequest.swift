@@ -36,6 +36,19 @@ extension Request {
         try Self.decodeStrictJSON(type, from: try await collectBody(limit: limit))
     }
 
+    /// Like ``decodeJSON(_:limit:)-(T.Type,_)`` (same limit, same refusals), with a fast
+    /// path: `fast` reads the body's bytes first and returns the value when it is certain that
+    /// the strict path would decode exactly that value from them; it returns nil for anything
+    /// else (any doubt, any refusal), and the strict path then decodes the body and answers
+    /// with its own error. So a refusal's code and reason never depend on the fast path.
+    public func decodeJSON<T: Codable>(
+        _ type: T.Type, limit: Int, fast: (UnsafeRawBufferPointer) -> T?
+    ) async throws -> T {
+        let buffer = try await collectBody(upTo: limit)
+        if let value = buffer.withUnsafeReadableBytes(fast) { return value }
+        return try Self.decodeStrictJSON(type, from: Data(buffer.readableBytesView))
+    }
+
     /// At most `limit` bytes of body; beyond, `request.too_large` (413).
     private func collectBody(limit: Int) async throws -> Data {
         // HTTPError(.contentTooLarge) or NIOTooManyBytesError (what collect(upTo:) throws)

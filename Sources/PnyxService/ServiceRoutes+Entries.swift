@@ -7,17 +7,24 @@ extension ServiceRoutes {
         // A citizen's entry (online channel): answers its receipt once durably committed.
         router.post("polls/:poll/entries") { request, context -> Response in
             let id = try pollID(context)
-            let entry = try await request.decodeJSON(Entry.self, limit: bodyLimit)
+            let entry = try await request.decodeJSON(Entry.self, limit: bodyLimit, fast: EntryBodyDecoder.decode)
             let receipt = try await service.submit(entry, to: id, by: .citizen)
-            return try JSONResponse.make(receipt, status: .created, headers: [.cacheControl: "no-store"])
+            return try receiptResponse(receipt)
         }
         // A kiosk or paper entry recorded by an authenticated official.
         router.post("official/polls/:poll/entries") { request, context -> Response in
             let official = try official(request)
             let id = try pollID(context)
-            let entry = try await request.decodeJSON(Entry.self, limit: bodyLimit)
+            let entry = try await request.decodeJSON(Entry.self, limit: bodyLimit, fast: EntryBodyDecoder.decode)
             let receipt = try await service.submit(entry, to: id, by: .official(name: official))
-            return try JSONResponse.make(receipt, status: .created, headers: [.cacheControl: "no-store"])
+            return try receiptResponse(receipt)
         }
+    }
+
+    /// 201 with the receipt (``ReceiptJSON``: the bytes `JSONResponse.make` would write).
+    private func receiptResponse(_ receipt: Receipt) throws -> Response {
+        JSONResponse.bytesResponse(
+            try ReceiptJSON.bytes(receipt), status: .created, headers: [.cacheControl: "no-store"],
+            contentType: "application/json; charset=utf-8")
     }
 }
