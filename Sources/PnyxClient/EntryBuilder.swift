@@ -86,6 +86,10 @@ extension WalletClient {
             }
             credential = try await obtain(poll: poll, trusted: trusted, token: try session(wallet), wallet: &wallet).0
         }
+        // An entry of an earlier run still without its receipt goes first (same bytes).
+        if wallet.record(poll)?.pendingEntry != nil {
+            _ = try await deliverPending(poll: poll, service: trusted.service, info: trusted.info, wallet: &wallet)
+        }
         var record = wallet.record(poll)!
         let key = try oneTimeKey(&record)
         let payload = try await make(trusted, credential, wallet)
@@ -93,16 +97,12 @@ extension WalletClient {
         let entry = try core { () throws(CoreError) in
             try Entry(pollID: poll, credential: credential, channel: .online, payload: payload, signingWith: key)
         }
-        let receipt = try await trusted.service.submit(entry)
-        let stored = Wallet.StoredReceipt(kind: kind, receivedAt: now(), payload: payload, receipt: receipt)
-        record.receipts.append(stored)
+        // Kept before it is sent: a lost answer is recovered by sending these bytes again.
+        let bytes = entry.canonicalBytes
+        record.pendingEntry = Wallet.PendingEntry(kind: kind, createdAt: now(), payload: payload, entry: Base64.encode(bytes),
+                                                  digest: Hex.encode(SHA256.hash(bytes)))
         wallet.polls[poll.hex] = record
         try file.save(wallet)
-        guard receipt.pollID == poll else {
-            throw ClientError(.receiptBadCheckpoint, "the receipt is for poll \(receipt.pollID), not \(poll)")
-        }
-        _ = try ReceiptCheck.verify(receipt, verifierKey: trusted.info.verifierKey, serviceKey: record.serviceKey ?? trusted.info.publicKey,
-                                    origin: trusted.info.originPrefix + poll.hex)
-        return stored
+        return try await deliverPending(poll: poll, service: trusted.service, info: trusted.info, wallet: &wallet)
     }
 }

@@ -59,13 +59,9 @@ public enum ReceiptCheck {
         }
     }
 
-    /// Verifies that the log's leaf at the receipt's position (from its entry bundle of
-    /// `width` leaves) hashes to the receipt's entry hash and holds the entry this wallet
-    /// signed: same poll and payload, made with `oneTimeKey`, whose signature verifies
-    /// (`receipt.entry_mismatch` otherwise).
-    public static func verifyLeaf(
-        _ receipt: Receipt, bundle: [UInt8], width: Int, payload: EntryPayload, oneTimeKey: Ed25519.PublicKey
-    ) throws(ClientError) {
+    /// The entry in the log's leaf at the receipt's position (from its entry bundle of `width`
+    /// leaves), checked to hash to the receipt's entry hash (`receipt.entry_mismatch` otherwise).
+    static func leafEntry(_ receipt: Receipt, bundle: [UInt8], width: Int) throws(ClientError) -> Entry {
         let leaves: [[UInt8]]
         do { leaves = try LogExport.parseEntryBundle(bundle, count: width, path: "entries") } catch {
             throw ClientError(.badResponse, "the service's entry bundle is malformed: \(error.reason)")
@@ -76,19 +72,37 @@ public enum ReceiptCheck {
         guard MerkleHash.leafHash(bytes).hex == receipt.entryHash else {
             throw ClientError(.receiptEntryMismatch, "the log's leaf at position \(receipt.position) does not hash to the receipt's entry hash")
         }
-        let entry: Entry
         do {
             let leaf = try LogLeaf(bytes: bytes)
             guard leaf.position == receipt.position, case .entry(let found) = try LogRecord(leafPayload: leaf.payload).body else {
                 throw ClientError(.receiptEntryMismatch, "the log's leaf at position \(receipt.position) is not an entry")
             }
-            entry = found
+            return found
         } catch let error as ClientError { throw error } catch {
             throw ClientError(.receiptEntryMismatch, "the log's leaf at position \(receipt.position) does not decode: \(error)")
         }
+    }
+
+    /// Verifies that the log's leaf at the receipt's position (from its entry bundle of
+    /// `width` leaves) hashes to the receipt's entry hash and holds the entry this wallet
+    /// signed: same poll and payload, made with `oneTimeKey`, whose signature verifies
+    /// (`receipt.entry_mismatch` otherwise).
+    public static func verifyLeaf(
+        _ receipt: Receipt, bundle: [UInt8], width: Int, payload: EntryPayload, oneTimeKey: Ed25519.PublicKey
+    ) throws(ClientError) {
+        let entry = try leafEntry(receipt, bundle: bundle, width: width)
         guard entry.pollID == receipt.pollID, entry.payload == payload, entry.credential.oneTimeKey == oneTimeKey,
               oneTimeKey.isValidSignature(entry.signature, for: entry.signedBytes) else {
             throw ClientError(.receiptEntryMismatch, "the log's leaf at position \(receipt.position) is not the entry this wallet signed")
+        }
+    }
+
+    /// Verifies that the log's leaf at the receipt's position hashes to the receipt's entry
+    /// hash and holds exactly `entryBytes` (an entry's canonical bytes) (`receipt.entry_mismatch`
+    /// otherwise): a receipt recovered by digest names the very entry the wallet sent.
+    public static func verifyLeaf(_ receipt: Receipt, bundle: [UInt8], width: Int, entryBytes: [UInt8]) throws(ClientError) {
+        guard try leafEntry(receipt, bundle: bundle, width: width).canonicalBytes == entryBytes else {
+            throw ClientError(.receiptEntryMismatch, "the log's leaf at position \(receipt.position) is not the entry this wallet sent")
         }
     }
 
@@ -149,7 +163,7 @@ extension WalletClient {
 
     private func checkLocked(poll: PollID?) async throws(ClientError) -> [CheckResult] {
         var wallet = try file.load()
-        if let poll, wallet.record(poll)?.receipts.isEmpty ?? true {
+        if let poll, wallet.record(poll)?.receipts.isEmpty ?? true, wallet.record(poll)?.pendingEntry == nil {
             throw ClientError(.walletNoCredential, "this wallet holds no receipt for poll \(poll)")
         }
         var results: [CheckResult] = []

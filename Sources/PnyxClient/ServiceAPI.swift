@@ -1,5 +1,6 @@
 public import Foundation
 public import PnyxCore
+import PnyxCrypto
 import PnyxTransparency
 
 /// The service's public API (`/v1` on the service) as the wallet uses it: identity, polls,
@@ -76,6 +77,12 @@ public struct ServiceAPI: Sendable {
     /// Submits an entry; answers its receipt once durably committed.
     public func submit(_ entry: Entry) async throws(ClientError) -> Receipt {
         try await client.send("POST", "polls/\(entry.pollID.hex)/entries", json: entry)
+    }
+
+    /// The receipt of the committed entry whose canonical bytes hash to `digest` (SHA-256),
+    /// read now; `entry.unknown` (404) when the poll's log holds no such entry.
+    public func receipt(_ id: PollID, entryDigest digest: [UInt8]) async throws(ClientError) -> Receipt {
+        try await client.get("polls/\(id.hex)/entries/\(Hex.encode(digest))")
     }
 
     /// The latest signed checkpoint (note text).

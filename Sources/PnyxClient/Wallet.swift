@@ -4,7 +4,8 @@ public import PnyxCore
 /// What a citizen's wallet file holds (JSON, mode 0600, see ``WalletFile``): the broker it
 /// enrolled with (and that broker's pinned key), the session, and per poll the one-time key,
 /// the blinding state of a credential request until it is finalized, the credential and the
-/// receipts. Secrets: the session token, the one-time keys and the blinding inverses.
+/// receipts, and an entry sent without an answer yet (``PendingEntry``). Secrets: the session
+/// token, the one-time keys and the blinding inverses.
 public struct Wallet: Codable, Sendable, Equatable {
     /// The file format version.
     public var version: Int = 1
@@ -59,6 +60,24 @@ public struct Wallet: Codable, Sendable, Equatable {
         public var receipt: Receipt
     }
 
+    /// An entry signed and about to be sent, or sent without an answer (connection lost,
+    /// timeout, the wallet stopped): kept before the first send so that a retry sends exactly
+    /// the same bytes. If the first send did commit, the service refuses the resend as
+    /// `entry.replayed` and the wallet fetches that entry's receipt by its digest instead of
+    /// signing a new entry (the log never holds two entries for one intent).
+    public struct PendingEntry: Codable, Sendable, Equatable {
+        /// `sign`, `vote` or `withdraw`.
+        public var kind: String
+        /// When the wallet signed it.
+        public var createdAt: Date
+        /// The entry's payload.
+        public var payload: EntryPayload
+        /// Base64: the entry's canonical bytes (`pnyx/entry/v2`), exactly as signed.
+        public var entry: String
+        /// Lower-case hex SHA-256 of those bytes: the digest the service finds it by.
+        public var digest: String
+    }
+
     /// Everything about one poll.
     public struct PollRecord: Codable, Sendable, Equatable {
         /// The service's base URL.
@@ -73,6 +92,8 @@ public struct Wallet: Codable, Sendable, Equatable {
         public var pending: PendingCredential?
         public var credential: Credential?
         public var receipts: [StoredReceipt] = []
+        /// The entry sent (or about to be) without a receipt yet; nil when there is none.
+        public var pendingEntry: PendingEntry?
         /// The largest signed checkpoint the wallet has verified for the poll (note text):
         /// every later one must be consistent with it.
         public var latestCheckpoint: String?

@@ -18,7 +18,8 @@ struct DerivedWrites {
     var officials: [(position: Int64, official: String, channel: Channel)] = []
     var certificates: [(index: UInt16, position: Int64, bytes: [UInt8])] = []
     var lifecycle: [(position: Int64, kind: String, bytes: [UInt8])] = []
-    var digests: [[UInt8]] = []
+    /// Accepted entries' digests (SHA-256 of their canonical bytes) and log positions.
+    var digests: [(digest: [UInt8], position: Int64)] = []
 
     init(pollID: PollID) { self.pollID = pollID }
 
@@ -99,9 +100,9 @@ struct DerivedWrites {
             start += chunk.count
         }
         if !digests.isEmpty {
-            var copy = PostgresBinaryCopyEncoder(reservingCapacity: digests.count * 70)
-            for digest in digests { try copy.append(row: [poll, .bytea(digest)]) }
-            try conn.copyIn("COPY service_entry_digests (poll_id, digest) FROM STDIN (FORMAT binary)", data: copy.finish())
+            var copy = PostgresBinaryCopyEncoder(reservingCapacity: digests.count * 82)
+            for row in digests { try copy.append(row: [poll, .bytea(row.digest), .int64(row.position)]) }
+            try conn.copyIn("COPY service_entry_digests (poll_id, digest, position) FROM STDIN (FORMAT binary)", data: copy.finish())
         }
         for row in lifecycle {
             try conn.execute(

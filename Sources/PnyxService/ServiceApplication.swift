@@ -47,6 +47,8 @@ extension PetitionService {
 /// - witnesses: `POST /polls/{poll}/log/cosignatures[?size=N]`; fresh receipts:
 ///   `GET /polls/{poll}/receipts/{position}` (``ServiceRoutes/addCosignatureRoutes(to:)``);
 /// - citizens: `POST /polls/{poll}/entries` (an ``PnyxCore/Entry``; answers a receipt),
+///   `GET /polls/{poll}/entries/{digest}` (the receipt of a committed entry by the SHA-256
+///   of its canonical bytes, for a wallet whose answer was lost),
 ///   `POST /proposals` (a petition ``PollDraft``);
 /// - officials (`Authorization: Bearer <official token>`): `POST /official/polls/{poll}/entries`
 ///   (kiosk and paper entries);
@@ -97,6 +99,7 @@ public func buildServiceRouter(
     let v1 = router.group("v1")
     routes.addPollRoutes(to: v1)
     routes.addEntryRoutes(to: v1)
+    routes.addEntryLookupRoutes(to: v1)
     routes.addProofRoutes(to: v1)
     routes.addTallyRoutes(to: v1)
     routes.addLogRoutes(to: v1)

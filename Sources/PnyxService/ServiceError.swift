@@ -22,6 +22,8 @@ public struct ServiceError: Error, Hashable, Sendable, CustomStringConvertible, 
         public static let nullifierReused = Code(rawValue: "entry.nullifier_reused")
         /// This exact entry was already accepted (a replay, e.g. copied from the public log) (409).
         public static let entryReplayed = Code(rawValue: "entry.replayed")
+        /// No entry with this digest (SHA-256 of its canonical bytes) is in the poll's log (404).
+        public static let entryUnknown = Code(rawValue: "entry.unknown")
         /// The entry's channel is not allowed on this endpoint (online entries on the public
         /// endpoint, kiosk and paper entries only through an official) (403).
         public static let channelNotAllowed = Code(rawValue: "entry.channel_not_allowed")

@@ -23,6 +23,9 @@ public import PnyxPostgres
 ///   event bytes), so a poll page lists its history and answers without reading the log.
 /// - `service_entry_digests`: SHA-256 of every accepted entry's canonical bytes, so that a
 ///   replayed entry (copied from the public log) is refused instead of reverting a change.
+///   Version 5 adds `position`, the entry's position in the poll's log, so that a wallet
+///   whose answer was lost finds its entry's receipt by the digest alone
+///   (`GET /v1/polls/{poll}/entries/{digest}`, ``PetitionService/receipt(_:entryDigest:)``).
 /// - `service_proposals`: citizens' petition proposals waiting for moderation (not in a
 ///   log until decided: accepted or rejected, both logged with the definition).
 /// - `service_countersignatures` (version 2): officials' and auditors' countersignatures of
@@ -130,5 +133,19 @@ public enum ServiceSchema {
             ALTER TABLE service_tallies ADD COLUMN state bytea;
             ALTER TABLE service_nullifiers ADD COLUMN contribution bigint;
             """),
+        // Each entry digest's log position (8 bytes more per row, no new index: the lookup
+        // is the primary-key probe the replay check already makes). Rows written before are
+        // completed from the log: an entry's canonical bytes are its LogRecord payload after
+        // the 27 bytes `u32 14 ‖ "pnyx/record/v1" ‖ recordedAt ‖ tag`, tag 3 (docs/PROTOCOL.md §6.8).
+        Migration(version: 5, name: "entry_digest_positions",
+                  sql: "ALTER TABLE service_entry_digests ADD COLUMN position bigint;\n" + entryPositionBackfill),
     ])
+
+    /// Completes the `position` of digest rows that lack it from the poll's log (migration 5).
+    static let entryPositionBackfill = """
+        UPDATE service_entry_digests AS d SET position = e.position
+        FROM log_entries AS e
+        WHERE d.position IS NULL AND e.log_id = d.poll_id AND substring(e.payload FROM 27 FOR 1) = '\\x03'::bytea
+          AND sha256(substring(e.payload FROM 28)) = d.digest;
+        """
 }

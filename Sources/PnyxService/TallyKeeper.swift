@@ -136,7 +136,7 @@ final class TallyKeeper: LogBatchObserver, @unchecked Sendable {
                 fresh[binding.nullifier] = binding.credentialHash
                 freshPositions.append((binding.nullifier, binding.credentialHash, position))
             }
-            if let digest = digests[index] { writes.digests.append(digest) }
+            if let digest = digests[index] { writes.digests.append((digest, position)) }
             writes.note(record, position: position, payload: batch.payloads[index], official: attribution(batch.payloads[index]))
         }
         if !rejected.isEmpty { throw LogBatchRejection(errors: rejected) }

@@ -20,7 +20,7 @@ struct WalletCommand: AsyncParsableCommand {
             Exit status: 0 ok, 1 refused (code and reason printed), 2 unreachable or bad answer, 64 usage.
             """,
         subcommands: [WalletEnrol.self, WalletLogin.self, WalletCredential.self, WalletPolls.self, WalletSign.self,
-                      WalletVote.self, WalletWithdraw.self, WalletReceipts.self, WalletCheck.self])
+                      WalletVote.self, WalletWithdraw.self, WalletRetry.self, WalletReceipts.self, WalletCheck.self])
 }
 
 /// Options every wallet command takes.

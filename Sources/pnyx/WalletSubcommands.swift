@@ -142,6 +142,34 @@ struct WalletWithdraw: AsyncParsableCommand {
     }
 }
 
+/// `pnyx wallet retry`.
+struct WalletRetry: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retry",
+        abstract: "Send again the entries whose answer was lost (same bytes), and keep their receipts.",
+        discussion: "sign, vote and withdraw also send a pending entry of their poll first.")
+    @OptionGroup var options: WalletOptions
+    @Option(help: "Only this poll's pending entry.") var poll: String?
+
+    func run() async throws {
+        let id = try poll.map(PollOption.parse)
+        try await options.run { () async throws(ClientError) in
+            let delivered = try await options.client.retry(poll: id)
+            if options.json { options.printJSON(delivered); return }
+            if delivered.isEmpty { print("No pending entries."); return }
+            for stored in delivered { printReceipt(stored, options: options, done: "Delivered (\(stored.kind))") }
+        }
+    }
+}
+
+/// Prints the pending entries (text mode).
+private func printPending(_ pending: [WalletClient.PendingListing]) {
+    for item in pending {
+        print("\(item.pollID.hex)  pending  \(item.kind)  \(item.createdAt.walletText)  \(item.title)  "
+              + "(sent without an answer: run `pnyx wallet retry`)")
+    }
+}
+
 /// `pnyx wallet receipts`.
 struct WalletReceipts: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "receipts", abstract: "List the receipts in the wallet.")
@@ -153,10 +181,12 @@ struct WalletReceipts: AsyncParsableCommand {
         try await options.run { () async throws(ClientError) in
             let receipts = try options.client.receipts(poll: id)
             if options.json { options.printJSON(receipts); return }
-            if receipts.isEmpty { print("No receipts."); return }
+            let pending = try options.client.pendingEntries(poll: id)
+            if receipts.isEmpty && pending.isEmpty { print("No receipts."); return }
             for item in receipts {
                 print("\(item.pollID.hex)  #\(item.position)  \(item.kind)\(item.counts ? " (counts)" : "")  \(item.receivedAt.walletText)  \(item.title)")
             }
+            printPending(pending)
         }
     }
 }
@@ -173,6 +203,7 @@ struct WalletCheck: AsyncParsableCommand {
         let id = try poll.map(PollOption.parse)
         try await options.run { () async throws(ClientError) in
             let results = try await options.client.check(poll: id)
+            if !options.json { printPending(try options.client.pendingEntries(poll: id)) }
             if options.json {
                 options.printJSON(results)
             } else if results.isEmpty {

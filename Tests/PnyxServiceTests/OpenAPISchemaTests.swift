@@ -117,7 +117,14 @@ struct OpenAPISchemaTests: Sendable {
                 try await call(world, "post", "/v1/polls/{poll}/entries", "/v1/polls/\(pollHex)/entries", body: try voter.entry(.sign(name)))
             }
             let third = try await world.citizen("R3", poll: petition)
-            try await call(world, "post", "/v1/polls/{poll}/entries", "/v1/polls/\(pollHex)/entries", body: try third.entry(.sign(nil)))
+            let thirdEntry = try third.entry(.sign(nil))
+            try await call(world, "post", "/v1/polls/{poll}/entries", "/v1/polls/\(pollHex)/entries", body: thirdEntry)
+            // The same receipt found again by the entry's digest; an unknown digest answers the Error schema.
+            try await call(world, "get", "/v1/polls/{poll}/entries/{digest}",
+                           "/v1/polls/\(pollHex)/entries/\(SHA256.hash(thirdEntry.canonicalBytes).hex)")
+            let unknown = try await world.client.get("/v1/polls/\(pollHex)/entries/\(String(repeating: "0", count: 64))")
+            #expect(unknown.status == .notFound)
+            try check(unknown.bytes, against: .json("Error"), "an unknown entry digest")
             let official = try await world.citizen("R4", poll: petition)
             try await call(world, "post", "/v1/official/polls/{poll}/entries", "/v1/official/polls/\(pollHex)/entries",
                            token: PnyxWorld.officialToken, body: try official.entry(.sign(nil), channel: .paper))
