@@ -5,8 +5,8 @@ import PnyxHTTP
 /// bytes are exactly those of ``PnyxHTTP/JSONResponse``'s encoder (sorted keys, slashes not
 /// escaped) without Foundation's generic `Codable` machinery: `{"checkpoint":…,"entryHash":…,
 /// "inclusionProof":[…],"pollID":…,"position":n}`. A string holding a character this writer
-/// does not escape itself (a control character other than a line feed, or any non-ASCII
-/// byte) makes it fall back to the encoder; the tests compare both byte for byte.
+/// does not escape itself (a control character other than a line feed, or DEL) makes it
+/// fall back to the encoder; the tests compare both byte for byte.
 enum ReceiptJSON {
     static func bytes(_ receipt: Receipt) throws -> [UInt8] {
         var out: [UInt8] = []
@@ -15,7 +15,8 @@ enum ReceiptJSON {
         return out
     }
 
-    private static func write(_ receipt: Receipt, into out: inout [UInt8]) -> Bool {
+    /// Writes the body into `out`; false (and `out` to be dropped) if a string needs the encoder.
+    static func write(_ receipt: Receipt, into out: inout [UInt8]) -> Bool {
         out.append(contentsOf: #"{"checkpoint":"#.utf8)
         guard string(receipt.checkpoint, into: &out) else { return false }
         out.append(contentsOf: #","entryHash":"#.utf8)
@@ -33,7 +34,8 @@ enum ReceiptJSON {
         return true
     }
 
-    /// A JSON string of printable ASCII and line feeds; false for anything else.
+    /// A JSON string of printable ASCII, UTF-8 beyond ASCII and line feeds; false for other
+    /// control characters and DEL.
     private static func string(_ text: String, into out: inout [UInt8]) -> Bool {
         out.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
@@ -44,8 +46,8 @@ enum ReceiptJSON {
             case 0x0A:
                 out.append(UInt8(ascii: "\\"))
                 out.append(UInt8(ascii: "n"))
-            case 0x20..<0x7F:
-                out.append(byte)
+            case 0x20..<0x7F, 0x80...0xFF:
+                out.append(byte)  // printable ASCII, and UTF-8 beyond ASCII (the notes' "—") as is
             default:
                 return false
             }

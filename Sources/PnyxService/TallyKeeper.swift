@@ -137,7 +137,10 @@ final class TallyKeeper: LogBatchObserver, @unchecked Sendable {
                 freshPositions.append((binding.nullifier, binding.credentialHash, position))
             }
             if let digest = digests[index] { writes.digests.append((digest, position)) }
-            writes.note(record, position: position, payload: batch.payloads[index], official: attribution(batch.payloads[index]))
+            // Only kiosk and paper entries carry an official (the lookup hashes the payload).
+            var official: String? = nil
+            if case .entry(let entry) = record.body, entry.channel != .online { official = attribution(batch.payloads[index]) }
+            writes.note(record, position: position, payload: batch.payloads[index], official: official)
         }
         if !rejected.isEmpty { throw LogBatchRejection(errors: rejected) }
 

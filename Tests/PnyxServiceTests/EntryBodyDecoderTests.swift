@@ -176,6 +176,9 @@ struct ReceiptJSONTests {
                 #expect(try JSONDecoder().decode(Receipt.self, from: Data(written)) == receipt)
             }
         }
+        // A signed note (its signature lines start with an em dash) takes the hand-written path.
+        var out: [UInt8] = []
+        #expect(ReceiptJSON.write(Self.receipt(checkpoint: note), into: &out))
         #expect(Hex.encode(Array(0...255) as [UInt8]) == Hex.encode((0...255).map { UInt8($0) }.lazy))
     }
 }
