@@ -71,7 +71,7 @@ public final class Broker: Sendable {
         self.register = IssuanceRegister(
             store: store, signer: configuration.signer, originPrefix: configuration.logOriginPrefix, writer: writer)
         self.polls = PollKeyStore(pool: pool, configuration: configuration, residents: residents, register: register, now: now)
-        self.issuance = IssuanceStore(pool: pool, lookups: IssuanceLookupBatcher(pool: pool), keys: polls, register: register, pseudonyms: pseudonyms, metrics: metrics, now: now)
+        self.issuance = IssuanceStore(pool: pool, lookups: IssuanceLookupBatcher(pool: pool, metrics: metrics), keys: polls, register: register, pseudonyms: pseudonyms, metrics: metrics, now: now)
     }
 
     /// The broker's Ed25519 public key (directories, name attestations, register checkpoints).

@@ -25,6 +25,10 @@ public struct BrokerMetrics: Sendable {
     let passphraseHashes: MetricsCounter
     /// Register imports committed.
     let imports: MetricsCounter
+    /// Statements that looked up credential requests (``IssuanceLookupBatcher``), and the
+    /// requests they answered: their ratio is the mean batch size.
+    public let credentialLookupBatches: MetricsCounter
+    public let credentialLookups: MetricsCounter
 
     public init(registry: MetricsRegistry) {
         self.registry = registry
@@ -45,5 +49,9 @@ public struct BrokerMetrics: Sendable {
         passphraseHashes = registry.counter(
             "pnyx_broker_passphrase_hashes_total", help: "Argon2id passphrase hashes computed at enrolment (usable codes only).")
         imports = registry.counter("pnyx_broker_register_imports_total", help: "Residents register imports committed.")
+        credentialLookupBatches = registry.counter(
+            "pnyx_broker_credential_lookup_batches_total", help: "Statements that looked up concurrent credential requests.")
+        credentialLookups = registry.counter(
+            "pnyx_broker_credential_lookups_total", help: "Credential requests looked up (session, class, earlier issuance).")
     }
 }

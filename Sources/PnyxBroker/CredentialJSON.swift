@@ -57,18 +57,20 @@ enum CredentialJSON {
 
     /// `{"blindSignature":…,"class":…,"keyID":…,"pollID":…,"retry":…}`: the bytes
     /// `JSONResponse.make(BrokerRoutes.CredentialResponse(…))` writes.
+    /// `blindSignature` must be base64 (it is written as is).
     static func response(pollID: PollID, attributeClass: AttributeClass, keyID: KeyID, blindSignature: String, retry: Bool) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(blindSignature.utf8.count + 220)
-        out += #"{"blindSignature":"#.utf8
-        appendString(blindSignature, to: &out)
-        out += #","class":"#.utf8
+        // Base64 and hex need no escaping.
+        out += #"{"blindSignature":""#.utf8
+        out += blindSignature.utf8
+        out += #"","class":"#.utf8
         appendString(attributeClass.text, to: &out)
-        out += #","keyID":"#.utf8
-        appendString(keyID.hex, to: &out)
-        out += #","pollID":"#.utf8
-        appendString(pollID.hex, to: &out)
-        out += (retry ? #","retry":true}"# : #","retry":false}"#).utf8
+        out += #","keyID":""#.utf8
+        out += keyID.hex.utf8
+        out += #"","pollID":""#.utf8
+        out += pollID.hex.utf8
+        out += (retry ? #"","retry":true}"# : #"","retry":false}"#).utf8
         return out
     }
 

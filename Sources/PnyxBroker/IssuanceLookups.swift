@@ -31,14 +31,16 @@ final class IssuanceLookupBatcher: @unchecked Sendable {
     }
 
     let pool: PostgresPool
+    let metrics: BrokerMetrics
     let maxBatch: Int
     private let lock = NSLock()
     // Guarded by `lock`.
     private var pending: [Pending] = []
     private var draining = false
 
-    init(pool: PostgresPool, maxBatch: Int = 256) {
+    init(pool: PostgresPool, metrics: BrokerMetrics, maxBatch: Int = 256) {
         self.pool = pool
+        self.metrics = metrics
         self.maxBatch = maxBatch
     }
 
@@ -86,6 +88,8 @@ final class IssuanceLookupBatcher: @unchecked Sendable {
         var batch = takeBatch()
         while !batch.isEmpty {
             let keys = batch.map { (pollID: $0.pollID, tokenHash: $0.tokenHash) }
+            metrics.credentialLookupBatches.increment()
+            metrics.credentialLookups.increment(by: keys.count)
             do {
                 let found = try await pool.withBlockingConnection { conn in try Self.lookup(keys, on: conn) }
                 for (waiter, answer) in zip(batch, found) { waiter.continuation.resume(returning: answer) }

@@ -31,14 +31,18 @@ import PnyxPostgres
 /// timed run, next to the CPU time of one raw private-key operation
 /// (`broker.raw_private_op_cpu_us`, this thread's CPU over 500 operations). On an idle machine
 /// with the run CPU-bound, the ratio is about
-/// `raw_private_op_cpu_us ÷ (issue_cpu_us + issue_pg_cpu_us)`; on a loaded machine the rates,
+/// `raw_private_op_cpu_us ÷ (issue_cpu_us + issue_pg_cpu_us)`. `broker.issue_lookup_batch_mean`
+/// is how many requests one lookup statement answered on average during the timed run (the
+/// broker groups the concurrent requests' lookups). On a loaded machine the rates,
 /// hence the ratio, mostly say how the scheduler shared the cores (the broker run has many more
 /// threads than the raw run), so read the CPU figures there.
 enum BrokerBenchmarks {
     /// Residents timed (`PNYX_BENCH_BROKER_RESIDENTS` overrides, for a smoke run).
     static let residents = ProcessInfo.processInfo.environment["PNYX_BENCH_BROKER_RESIDENTS"].flatMap(Int.init) ?? 4_000
     static let warmUp = min(200, residents)
-    static let connections = 64
+    /// Keep-alive connections of the closed-loop load (`PNYX_BENCH_BROKER_CONNECTIONS`
+    /// overrides, to explore; the recorded figures use the default).
+    static let connections = ProcessInfo.processInfo.environment["PNYX_BENCH_BROKER_CONNECTIONS"].flatMap(Int.init) ?? 64
 
     static func run(_ report: inout BenchReport) throws {
         let figures = try LogBenchmarks.blocking { try await measure() }
@@ -124,9 +128,13 @@ enum BrokerBenchmarks {
             let warm = try await load.run(Array(requests.prefix(warmUp)), connections: min(connections, warmUp))
             precondition(warm.ok == warmUp, "warm-up failed: \(warm.failures.prefix(3))")
             let timed = Array(requests.dropFirst(warmUp))
+            let metrics = broker.metrics
+            let lookupsBefore = (metrics.credentialLookupBatches.value, metrics.credentialLookups.value)
             let cpuBefore = (CPUTime.process(), CPUTime.cluster(cluster))
             let result = try await load.run(timed, connections: connections)
             let cpuAfter = (CPUTime.process(), CPUTime.cluster(cluster))
+            let lookupBatches = metrics.credentialLookupBatches.value - lookupsBefore.0
+            let lookups = metrics.credentialLookups.value - lookupsBefore.1
             guard result.ok == timed.count else {
                 throw BenchError("\(timed.count - result.ok) credential requests failed: \(result.failures.prefix(3))")
             }
@@ -141,6 +149,7 @@ enum BrokerBenchmarks {
                 ("broker.issue_cpu_us", (cpuAfter.0 - cpuBefore.0) / Double(result.ok) * 1e6, "µs/credential"),
                 ("broker.issue_pg_cpu_us", (cpuAfter.1 - cpuBefore.1) / Double(result.ok) * 1e6, "µs/credential"),
                 ("broker.raw_private_op_cpu_us", rawCPU(raw, input: input) * 1e6, "µs/op"),
+                ("broker.issue_lookup_batch_mean", lookupBatches > 0 ? lookups / lookupBatches : 0, "requests/statement"),
             ]
             figures.ratio = issued / rawMean
             print("  (\(result.ok) credentials over \(connections) connections in \(String(format: "%.2f", result.seconds)) s; "

@@ -150,6 +150,18 @@ struct GroupedLookupTests {
         #expect(expired == 0)
     }
 
+    /// Migration 3 dropped the per-row foreign key check of the group commit's INSERT; the
+    /// primary key that makes (poll, resident) unique stays.
+    @Test func issuanceRowsHaveNoForeignKeyButKeepTheirPrimaryKey() async throws {
+        let h = try await BrokerHarness.make(k: 1)
+        defer { Task { await h.broker.shutdown() } }
+        let kinds = try await h.broker.pool.query(
+            "SELECT contype::text FROM pg_constraint WHERE conrelid = 'broker_issuances'::regclass ORDER BY 1"
+        ).map { try $0.decode(String.self, at: 0) }
+        #expect(!kinds.contains("f"))
+        #expect(kinds.contains("p"))
+    }
+
     @Test func credentialResponseHasTheBytesOfTheJSONEncoder() throws {
         let classes = [AttributeClass.anonymous, try AttributeClass(text: "area=C1;age=25-34"), try AttributeClass(text: "age=35-49")]
         for cls in classes {
