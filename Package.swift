@@ -163,14 +163,14 @@ let package = Package(
         .testTarget(name: "PnyxCoreTests", dependencies: ["PnyxCore", "PnyxCrypto", "PnyxTransparency"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PnyxBrokerTests",
-            dependencies: ["PnyxBroker", "PnyxCore", "PnyxHTTP", "PnyxPostgres", "PnyxLogStore", "PnyxCrypto",
+            dependencies: ["PnyxTestSupport", "PnyxBroker", "PnyxCore", "PnyxHTTP", "PnyxPostgres", "PnyxLogStore", "PnyxCrypto",
                            "PnyxTransparency",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "PnyxServiceTests",
-            dependencies: ["PnyxService", "PnyxBroker", "PnyxCore", "PnyxHTTP", "PnyxPostgres", "PnyxLogStore",
+            dependencies: ["PnyxTestSupport", "PnyxService", "PnyxBroker", "PnyxCore", "PnyxHTTP", "PnyxPostgres", "PnyxLogStore",
                            "PnyxCrypto", "PnyxTransparency",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")],

@@ -5,15 +5,8 @@ import HummingbirdTesting
 import PnyxCore
 import PnyxCrypto
 import PnyxPostgres
+import PnyxTestSupport
 import Testing
-
-/// A settable clock for sessions, lockouts and poll windows.
-final class TestClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current = Date()
-    var now: Date { lock.withLock { current } }
-    func advance(_ seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
-}
 
 /// One broker on a fresh database of the shared private cluster, with test settings.
 struct BrokerHarness {
@@ -44,24 +37,10 @@ struct BrokerHarness {
 
     /// A small register: département D ⊃ agglomeration A ⊃ communes C1, C2 ⊃ districts
     /// C1-1, C1-2, C2-1. Residents `R<n>` as given: (district, age at 2025-01-01).
-    static let areasCSV = """
-        code,name,level,parent_code
-        D,Dept,departement,
-        A,Agglo,agglomeration,D
-        C1,Commune 1,commune,A
-        C2,Commune 2,commune,A
-        C1-1,District 1-1,district,C1
-        C1-2,District 1-2,district,C1
-        C2-1,District 2-1,district,C2
-
-        """
+    static var areasCSV: String { TestRegister.areasCSV }
 
     static func residentsCSV(_ people: [(String, String, Int)], names: (String, String) = ("Arnaud", "Robert")) -> String {
-        var out = "resident_id,given_name,family_name,birth_date,area_code\n"
-        for (id, district, age) in people {
-            out += "\(id),\(names.0),\(names.1),\(2024 - age)-06-15,\(district)\n"
-        }
-        return out
+        TestRegister.residentsCSV(people: people, names: names)
     }
 
     /// Imports `people` through the library.

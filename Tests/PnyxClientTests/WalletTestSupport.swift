@@ -39,39 +39,17 @@ struct WalletWorld: Sendable {
 
     /// A petition that may show partial names (commune level, age bands).
     func petitionDraft() -> PollDraft {
-        PollDraft(
-            kind: .petition, title: "Plus d'arbres", text: "Plantons cent arbres le long du canal.",
-            opensAt: clock.unix + 3600, closesAt: clock.unix + 3 * 86_400,
-            eligibility: Eligibility(minimumAge: 18, referenceDate: CivilDate("2025-01-01")!),
-            disclosure: Disclosure(areaLevel: .commune, ageBands: true), allowPartialNames: true,
-            thresholds: [.absolute(count: 2)])
+        TestDrafts.petition(
+            clock: clock, text: "Plantons cent arbres le long du canal.", disclosure: Disclosure(areaLevel: .commune, ageBands: true),
+            allowPartialNames: true, thresholds: [.absolute(count: 2)])
     }
 
     /// A consultation: a single-choice and an approval question.
-    func consultationDraft() -> PollDraft {
-        PollDraft(
-            kind: .consultation, title: "Budget participatif", text: "Choisissez vos projets.",
-            opensAt: clock.unix + 3600, closesAt: clock.unix + 3 * 86_400,
-            eligibility: Eligibility(minimumAge: 18, referenceDate: CivilDate("2025-01-01")!),
-            disclosure: Disclosure(areaLevel: .commune, ageBands: false),
-            questions: [
-                Question(id: 1, text: "Projet principal ?", kind: .single, options: ["Parc", "Piscine", "Pistes cyclables"]),
-                Question(id: 2, text: "Lesquels approuvez-vous ?", kind: .approval, options: ["X", "Y", "Z"]),
-            ],
-            thresholds: [.absolute(count: 3)])
-    }
+    func consultationDraft() -> PollDraft { TestDrafts.consultation(clock: clock) }
 
     /// Creates, publishes and opens polls (the clock moves into their windows).
     func openPolls(_ drafts: [PollDraft]) async throws -> [PollID] {
-        var ids: [PollID] = []
-        for draft in drafts {
-            let state = try await service.createPoll(draft)
-            _ = try await service.publish(state.id)
-            ids.append(state.id)
-        }
-        clock.advance(3601)
-        for id in ids { _ = try await service.open(id) }
-        return ids
+        try await TestServers.openPolls(drafts, service: service, clock: clock).map(\.id)
     }
 
     /// A wallet on a new file of this test's folder.

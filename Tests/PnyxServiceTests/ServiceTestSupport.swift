@@ -7,18 +7,10 @@ import PnyxCrypto
 import PnyxHTTP
 import PnyxLogStore
 import PnyxPostgres
+import PnyxTestSupport
 @testable import PnyxService
 import PnyxTransparency
 import Testing
-
-/// A settable clock shared by the broker and the service (poll windows, sessions).
-final class ServiceTestClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current = Date()
-    var now: Date { lock.withLock { current } }
-    var unix: Int64 { Int64(now.timeIntervalSince1970) }
-    func advance(_ seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
-}
 
 /// A real broker (live on a loopback socket, its own database) and a real service (its own
 /// database, in-process router) on the shared private PostgreSQL cluster.
@@ -30,25 +22,11 @@ struct PnyxWorld: Sendable {
     /// An auditor's countersigning key (configured on the service).
     static let auditor = try! Ed25519.PrivateKey(seed: [UInt8](repeating: 0x22, count: 32))
 
-    let clock: ServiceTestClock
+    let clock: TestClock
     let broker: Broker
     let brokerClient: any TestClientProtocol
     let service: PetitionService
     let client: any TestClientProtocol
-
-    /// A small register: département D ⊃ agglomeration A ⊃ communes C1, C2 ⊃ districts
-    /// C1-1, C1-2, C2-1.
-    static let areasCSV = """
-        code,name,level,parent_code
-        D,Dept,departement,
-        A,Agglo,agglomeration,D
-        C1,Commune 1,commune,A
-        C2,Commune 2,commune,A
-        C1-1,District 1-1,district,C1
-        C1-2,District 1-2,district,C1
-        C2-1,District 2-1,district,C2
-
-        """
 
     /// Residents (id, district, age at 2025-01-01).
     static let people: [(String, String, Int)] = [
@@ -56,35 +34,21 @@ struct PnyxWorld: Sendable {
         ("R6", "C1-1", 17), ("R7", "C2-1", 45), ("R8", "C1-2", 52),
     ]
 
-    static func residentsCSV(_ people: [(String, String, Int)]) -> String {
-        var out = "resident_id,given_name,family_name,birth_date,area_code\n"
-        for (id, district, age) in people { out += "\(id),Arnaud,Robert,\(2024 - age)-06-15,\(district)\n" }
-        return out
-    }
-
     /// The commune of a test district.
     static func commune(_ district: String) -> String { String(district.prefix(2)) }
 
     /// Runs `body` with a fresh world; everything is stopped afterwards. `readRefresh`: the
     /// service's ``ServiceConfiguration/readRefreshInterval`` (nil: public reads uncached).
     static func with(k: Int = 1, readRefresh: Duration? = nil, _ body: @Sendable (PnyxWorld) async throws -> Void) async throws {
-        let clock = ServiceTestClock()
+        let clock = TestClock()
         let cluster = try await PrivateCluster.sharedTemporary()
         let brokerDatabase = try await cluster.createDatabase()
         let serviceDatabase = try await cluster.createDatabase()
         let serviceKey = Ed25519.PrivateKey()
-        var brokerConfiguration = BrokerConfiguration(
-            adminToken: "broker-admin-token-0123456789", signer: try BrokerSigner.generate(),
-            trustedServiceKeys: [serviceKey.publicKey], databaseURL: brokerDatabase)
-        brokerConfiguration.k = k
-        brokerConfiguration.argon2 = .unsafeTestOnly
-        brokerConfiguration.port = 0
-        brokerConfiguration.databasePoolSize = 4
-        brokerConfiguration.rateBurst = 10_000
-        brokerConfiguration.ratePerSecond = 10_000
-        let broker = try await Broker.start(configuration: brokerConfiguration, now: { clock.now })
-        _ = try await broker.residents.importRegister(areasCSV: areasCSV, residentsCSV: residentsCSV(people))
-        do {
+        let brokerConfiguration = try TestServers.brokerConfiguration(
+            adminToken: "broker-admin-token-0123456789", databaseURL: brokerDatabase, trusting: serviceKey.publicKey, k: k)
+        try await TestServers.withBroker(brokerConfiguration, now: { clock.now }) { broker in
+            _ = try await broker.residents.importRegister(areasCSV: TestRegister.areasCSV, residentsCSV: TestRegister.residentsCSV(people: people))
             try await buildBrokerApplication(broker: broker).test(.live) { brokerClient in
                 var configuration = ServiceConfiguration(
                     databaseURL: serviceDatabase, brokerURL: "http://127.0.0.1:\(brokerClient.port!)", serviceKey: serviceKey,
@@ -95,22 +59,13 @@ struct PnyxWorld: Sendable {
                     logOriginPrefix: "pnyx.test/poll/",
                     checkpointInterval: .seconds(3600), bodyLimit: 16_384, poolSize: 4, port: 0)
                 configuration.readRefreshInterval = readRefresh
-                let service = try await PetitionService.start(configuration: configuration, now: { clock.now })
-                do {
+                try await TestServers.withService(configuration, now: { clock.now }) { service in
                     try await buildServiceApplication(service: service).test(.router) { client in
                         try await body(PnyxWorld(clock: clock, broker: broker, brokerClient: brokerClient, service: service, client: client))
                     }
-                } catch {
-                    await service.shutdown()
-                    throw error
                 }
-                await service.shutdown()
             }
-        } catch {
-            await broker.shutdown()
-            throw error
         }
-        await broker.shutdown()
     }
 
     // MARK: Polls
@@ -120,26 +75,18 @@ struct PnyxWorld: Sendable {
         thresholds: [Threshold] = [.absolute(count: 2)], level: AreaLevel = .commune, ageBands: Bool = true,
         names: Bool = false
     ) -> PollDraft {
-        PollDraft(
-            kind: .petition, title: "Plus d'arbres", text: "Plantons des arbres dans la commune.",
-            opensAt: clock.unix + 3600, closesAt: clock.unix + 3 * 86_400,
-            eligibility: Eligibility(minimumAge: 18, referenceDate: CivilDate("2025-01-01")!),
-            disclosure: Disclosure(areaLevel: level, ageBands: ageBands), allowPartialNames: names, thresholds: thresholds)
+        TestDrafts.petition(
+            clock: clock, text: "Plantons des arbres dans la commune.", disclosure: Disclosure(areaLevel: level, ageBands: ageBands),
+            allowPartialNames: names, thresholds: thresholds)
     }
 
     /// A consultation draft with single, multiple (≤ 2) and approval questions.
     func consultationDraft() -> PollDraft {
-        PollDraft(
-            kind: .consultation, title: "Budget participatif", text: "Choisissez vos projets.",
-            opensAt: clock.unix + 3600, closesAt: clock.unix + 3 * 86_400,
-            eligibility: Eligibility(minimumAge: 18, referenceDate: CivilDate("2025-01-01")!),
-            disclosure: Disclosure(areaLevel: .commune, ageBands: false),
-            questions: [
-                Question(id: 1, text: "Projet principal ?", kind: .single, options: ["Parc", "Piscine", "Pistes cyclables"]),
-                Question(id: 2, text: "Deux priorités ?", kind: .multiple, maxChoices: 2, options: ["A", "B", "C", "D"]),
-                Question(id: 3, text: "Lesquels approuvez-vous ?", kind: .approval, options: ["X", "Y", "Z"]),
-            ],
-            thresholds: [.absolute(count: 3)])
+        TestDrafts.consultation(clock: clock, questions: [
+            Question(id: 1, text: "Projet principal ?", kind: .single, options: ["Parc", "Piscine", "Pistes cyclables"]),
+            Question(id: 2, text: "Deux priorités ?", kind: .multiple, maxChoices: 2, options: ["A", "B", "C", "D"]),
+            Question(id: 3, text: "Lesquels approuvez-vous ?", kind: .approval, options: ["X", "Y", "Z"]),
+        ])
     }
 
     /// Creates, publishes (real broker) and opens a poll; moves the clock into its window.

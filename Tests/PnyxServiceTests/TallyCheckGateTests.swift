@@ -1,6 +1,7 @@
 import Foundation
 import PnyxCore
 @testable import PnyxService
+import PnyxTestSupport
 import Testing
 
 /// The public tally check refolds a whole log: the gate runs one per poll at a time and
@@ -22,7 +23,7 @@ struct TallyCheckGateTests {
 
     @Test("a finished check is answered again within the interval, and recomputed after it")
     func interval() async throws {
-        let clock = ServiceTestClock()
+        let clock = TestClock()
         let gate = TallyCheckGate(interval: 60, now: { clock.now })
         let poll = PollID.random(), other = PollID.random()
         let runs = Counter()

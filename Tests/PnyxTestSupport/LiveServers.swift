@@ -48,18 +48,10 @@ public struct LiveServers: Sendable {
         let brokerDatabase = try await cluster.createDatabase()
         let serviceDatabase = try await cluster.createDatabase()
         let serviceKey = Ed25519.PrivateKey()
-        var brokerConfiguration = BrokerConfiguration(
-            adminToken: options.brokerAdminToken, signer: try BrokerSigner.generate(),
-            trustedServiceKeys: [serviceKey.publicKey], databaseURL: brokerDatabase)
-        brokerConfiguration.k = options.k
-        brokerConfiguration.argon2 = .unsafeTestOnly
-        brokerConfiguration.port = 0
+        var brokerConfiguration = try TestServers.brokerConfiguration(
+            adminToken: options.brokerAdminToken, databaseURL: brokerDatabase, trusting: serviceKey.publicKey, k: options.k)
         if let host = options.brokerHost { brokerConfiguration.host = host }
-        brokerConfiguration.databasePoolSize = 4
-        brokerConfiguration.rateBurst = 10_000
-        brokerConfiguration.ratePerSecond = 10_000
-        let broker = try await Broker.start(configuration: brokerConfiguration, now: { clock.now })
-        do {
+        try await TestServers.withBroker(brokerConfiguration, now: { clock.now }) { broker in
             _ = try await broker.residents.importRegister(areasCSV: options.areasCSV, residentsCSV: options.residentsCSV)
             try await buildBrokerApplication(broker: broker).test(.live) { brokerClient in
                 var configuration = ServiceConfiguration(
@@ -67,8 +59,7 @@ public struct LiveServers: Sendable {
                     keyName: "service.pnyx.test", logOriginPrefix: "pnyx.test/poll/", checkpointInterval: .seconds(3600),
                     bodyLimit: 65_536, poolSize: 4, port: 0)
                 options.configureService(&configuration)
-                let service = try await PetitionService.start(configuration: configuration, now: { clock.now })
-                do {
+                try await TestServers.withService(configuration, now: { clock.now }) { service in
                     let app = Application(
                         router: options.router(service),
                         configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "pnyx-service"))
@@ -76,16 +67,8 @@ public struct LiveServers: Sendable {
                         try await body(LiveServers(clock: clock, broker: broker, brokerClient: brokerClient, service: service,
                                                    client: client, serviceKey: serviceKey))
                     }
-                } catch {
-                    await service.shutdown()
-                    throw error
                 }
-                await service.shutdown()
             }
-        } catch {
-            await broker.shutdown()
-            throw error
         }
-        await broker.shutdown()
     }
 }

@@ -27,4 +27,10 @@ public enum TestRegister {
     public static func residentsCSV(_ rows: String = residentRows) -> String {
         "resident_id,given_name,family_name,birth_date,area_code\n" + rows
     }
+
+    /// A residents CSV of `people` (resident id, district, age at 2025-01-01), all born on
+    /// 15 June and named `names` (given, family).
+    public static func residentsCSV(people: [(String, String, Int)], names: (String, String) = ("Arnaud", "Robert")) -> String {
+        residentsCSV(people.map { id, district, age in "\(id),\(names.0),\(names.1),\(2024 - age)-06-15,\(district)\n" }.joined())
+    }
 }

@@ -34,40 +34,18 @@ public struct WebWorld: Sendable {
 
     /// A petition that shows partial names (commune level, age bands).
     public func petitionDraft() -> PollDraft {
-        PollDraft(
-            kind: .petition, title: "Plus d'arbres dans la commune", text: "Plantons cent arbres le long du canal.\nLa mairie s'engage à répondre.",
-            opensAt: clock.unix + 3600, closesAt: clock.unix + 3 * 86_400,
-            eligibility: Eligibility(minimumAge: 18, referenceDate: CivilDate("2025-01-01")!),
+        TestDrafts.petition(
+            clock: clock, title: "Plus d'arbres dans la commune", text: "Plantons cent arbres le long du canal.\nLa mairie s'engage à répondre.",
             disclosure: Disclosure(areaLevel: .commune, ageBands: true), allowPartialNames: true,
             thresholds: [.absolute(count: 2), .shareOfEligible(basisPoints: 5000)])
     }
 
     /// A consultation with a single-choice and an approval question.
-    public func consultationDraft() -> PollDraft {
-        PollDraft(
-            kind: .consultation, title: "Budget participatif", text: "Choisissez vos projets.",
-            opensAt: clock.unix + 3600, closesAt: clock.unix + 3 * 86_400,
-            eligibility: Eligibility(minimumAge: 18, referenceDate: CivilDate("2025-01-01")!),
-            disclosure: Disclosure(areaLevel: .commune, ageBands: false),
-            questions: [
-                Question(id: 1, text: "Projet principal ?", kind: .single, options: ["Parc", "Piscine", "Pistes cyclables"]),
-                Question(id: 2, text: "Lesquels approuvez-vous ?", kind: .approval, options: ["X", "Y", "Z"]),
-            ],
-            thresholds: [.absolute(count: 3)])
-    }
+    public func consultationDraft() -> PollDraft { TestDrafts.consultation(clock: clock) }
 
     /// Creates, publishes and opens polls (the clock moves into their windows).
     public func openPolls(_ drafts: [PollDraft]) async throws -> [PollState] {
-        var ids: [PollID] = []
-        for draft in drafts {
-            let state = try await service.createPoll(draft)
-            _ = try await service.publish(state.id)
-            ids.append(state.id)
-        }
-        clock.advance(3601)
-        var states: [PollState] = []
-        for id in ids { states.append(try await service.open(id)) }
-        return states
+        try await TestServers.openPolls(drafts, service: service, clock: clock)
     }
 
     /// A fresh enrolment code for a resident.
