@@ -122,7 +122,7 @@ struct DerivedWrites {
                 """, [poll, .int16(Int16(row.index)), .int64(row.position), .bytea(row.bytes)])
         }
         let summary = String(decoding: try tally.summary.jsonBytes(), as: UTF8.self)
-        try conn.execute(
+        _ = try conn.queryPrepared(  // prepared once per connection: no parse per batch
             """
             INSERT INTO service_tallies (poll_id, log_size, summary, state) VALUES ($1, $2, $3, $4)
             ON CONFLICT (poll_id) DO UPDATE SET log_size = EXCLUDED.log_size, summary = EXCLUDED.summary, state = EXCLUDED.state

@@ -62,8 +62,18 @@ final class TallyKeeper: LogBatchObserver, @unchecked Sendable {
     /// Drops the cached tallies (tests use it to force a restore from the stored state).
     func reset() { lock.withLock { tallies.removeAll() } }
 
+    /// Makes the rest of the append transaction use generic plans for its prepared statements
+    /// (`SET LOCAL`: it ends with the transaction). The grouped lookups take their row count
+    /// from a parameter (`generate_series(0, $3 - 1)`), so every custom plan looks cheaper than
+    /// the generic one (cost 85 against 16 995 for five rows) and PostgreSQL planned them again
+    /// on every call (`pg_prepared_statements`: 0 generic, 8 custom after 8 calls), copying the
+    /// whole bytea parameters into each plan. Their generic plans are the same primary-key
+    /// probe per row (see ``seenDigests(_:pollID:digests:)``).
+    static let genericPlansSQL = "SET LOCAL plan_cache_mode = force_generic_plan"
+
     func batchWillCommit(_ batch: LogBatch, connection conn: PostgresConnection) throws {
         let pollID = try PollID(bytes: batch.logID)
+        try conn.executeScript(Self.genericPlansSQL)
         // Take the tally out of the cache: this batch owns it (no copy-on-write copy).
         let cached = lock.withLock { tallies.removeValue(forKey: batch.logID) }
         var tally: Tally
