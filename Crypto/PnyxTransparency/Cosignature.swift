@@ -52,32 +52,30 @@ public struct Cosigner: Sendable {
     public let keyID: UInt32
     private let privateKey: Ed25519.PrivateKey
 
+    private init(_ key: Ed25519SignerKey) {
+        name = key.name
+        keyID = key.keyID
+        privateKey = key.privateKey
+    }
+
+    /// Name, key ID and private key, as one value.
+    private var key: Ed25519SignerKey { Ed25519SignerKey(type: .cosignatureV1, name: name, keyID: keyID, privateKey: privateKey) }
+
     /// A cosigner for `privateKey` under `name`. Throws `key.invalid_name`.
     public init(name: String, privateKey: Ed25519.PrivateKey) throws(TransparencyError) {
-        try NoteKey.validateName(name)
-        self.name = name
-        self.privateKey = privateKey
-        self.keyID = NoteKey.keyID(name: name, type: .cosignatureV1, publicKey: privateKey.publicKey.rawRepresentation)
+        self.init(try Ed25519SignerKey(name: name, type: .cosignatureV1, privateKey: privateKey))
     }
 
     /// Parses a signer key `PRIVATE+KEY+<name>+<hex key ID>+<base64(0x04 || seed)>`.
     public init(signerKey: String) throws(TransparencyError) {
-        let parts = try NoteKey.decodeSigner(signerKey, expecting: .cosignatureV1)
-        self.name = parts.name
-        self.keyID = parts.keyID
-        self.privateKey = parts.privateKey
+        self.init(try Ed25519SignerKey(signerKey: signerKey, type: .cosignatureV1))
     }
 
     /// The signer key string (type 0x04). Secret.
-    public var signerKey: String {
-        NoteKey.privateKeyPrefix
-            + NoteKey.encode(name: name, keyID: keyID, type: .cosignatureV1, material: privateKey.seed)
-    }
+    public var signerKey: String { key.signerKey }
 
     /// The matching verifier.
-    public var verifier: CosignatureVerifier {
-        try! CosignatureVerifier(name: name, publicKey: privateKey.publicKey)
-    }
+    public var verifier: CosignatureVerifier { CosignatureVerifier(key.verifierKey) }
 
     /// The cosignature line for `checkpoint` at `timestamp` (POSIX seconds).
     /// Throws `cosignature.malformed` when the timestamp exceeds 2^63 − 1.
@@ -87,17 +85,14 @@ public struct Cosigner: Sendable {
         }
         let message = Cosignature.signedMessage(checkpointText: Array(checkpoint.text.utf8), timestamp: timestamp)
         let cosignature = Cosignature(timestamp: timestamp, signature: privateKey.sign(message))
-        return Note.Signature(unchecked: name, keyID: keyID, bytes: cosignature.noteSignatureBytes)
+        return key.line(cosignature.noteSignatureBytes)
     }
 
     /// `note` (whose text must be a checkpoint, `checkpoint.malformed` otherwise) with this
     /// cosigner's cosignature added, replacing an earlier one by the same key.
     public func cosign(_ note: Note, timestamp: UInt64) throws(TransparencyError) -> Note {
         let checkpoint = try Checkpoint(note: note)
-        var signed = note
-        signed.signatures.removeAll { $0.isBy(name: name, keyID: keyID) }
-        signed.signatures.append(try cosign(checkpoint, timestamp: timestamp))
-        return signed
+        return key.replacingLine(in: note, with: try cosign(checkpoint, timestamp: timestamp))
     }
 }
 
@@ -109,36 +104,31 @@ public struct CosignatureVerifier: NoteSignatureVerifier, Hashable {
     /// The cosigner's Ed25519 public key.
     public let publicKey: Ed25519.PublicKey
 
+    init(_ key: Ed25519VerifierKey) {
+        name = key.name
+        keyID = key.keyID
+        publicKey = key.publicKey
+    }
+
+    /// Name, key ID and public key, as one value.
+    var key: Ed25519VerifierKey { Ed25519VerifierKey(type: .cosignatureV1, name: name, keyID: keyID, publicKey: publicKey) }
+
     /// A verifier for `publicKey` under `name`; the key ID is derived with type 0x04. Throws `key.invalid_name`.
     public init(name: String, publicKey: Ed25519.PublicKey) throws(TransparencyError) {
-        try NoteKey.validateName(name)
-        self.name = name
-        self.publicKey = publicKey
-        self.keyID = NoteKey.keyID(name: name, type: .cosignatureV1, publicKey: publicKey.rawRepresentation)
+        self.init(try Ed25519VerifierKey(name: name, type: .cosignatureV1, publicKey: publicKey))
     }
 
     /// Parses a verifier key `<name>+<hex key ID>+<base64(0x04 || public key)>`.
     public init(verifierKey: String) throws(TransparencyError) {
-        let parts = try NoteKey.decodeVerifier(verifierKey, expecting: .cosignatureV1)
-        self.name = parts.name
-        self.keyID = parts.keyID
-        self.publicKey = parts.publicKey
+        self.init(try Ed25519VerifierKey(verifierKey: verifierKey, type: .cosignatureV1))
     }
 
-    public var verifierKey: String {
-        NoteKey.encode(name: name, keyID: keyID, type: .cosignatureV1, material: publicKey.rawRepresentation)
-    }
+    public var verifierKey: String { key.verifierKey }
 
     /// Byte-wise equality of name, key ID and public key.
-    public static func == (lhs: CosignatureVerifier, rhs: CosignatureVerifier) -> Bool {
-        lhs.keyID == rhs.keyID && lhs.publicKey == rhs.publicKey && NoteKey.sameBytes(lhs.name, rhs.name)
-    }
+    public static func == (lhs: CosignatureVerifier, rhs: CosignatureVerifier) -> Bool { lhs.key == rhs.key }
 
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(keyID)
-        hasher.combine(publicKey)
-        hasher.combine(Array(name.utf8))
-    }
+    public func hash(into hasher: inout Hasher) { key.hash(into: &hasher) }
 
     public func isValidSignature(_ signature: [UInt8], forText text: [UInt8]) -> Bool {
         guard let cosignature = try? Cosignature(noteSignatureBytes: signature) else { return false }

@@ -8,12 +8,18 @@ public struct NoteSigner: Sendable {
     public let keyID: UInt32
     private let privateKey: Ed25519.PrivateKey
 
+    private init(_ key: Ed25519SignerKey) {
+        name = key.name
+        keyID = key.keyID
+        privateKey = key.privateKey
+    }
+
+    /// Name, key ID and private key, as one value.
+    private var key: Ed25519SignerKey { Ed25519SignerKey(type: .ed25519, name: name, keyID: keyID, privateKey: privateKey) }
+
     /// A signer for `privateKey` under `name`. Throws `key.invalid_name`.
     public init(name: String, privateKey: Ed25519.PrivateKey) throws(TransparencyError) {
-        try NoteKey.validateName(name)
-        self.name = name
-        self.privateKey = privateKey
-        self.keyID = NoteKey.keyID(name: name, type: .ed25519, publicKey: privateKey.publicKey.rawRepresentation)
+        self.init(try Ed25519SignerKey(name: name, type: .ed25519, privateKey: privateKey))
     }
 
     /// A new signer with a fresh key from `random`. Throws `key.invalid_name`.
@@ -27,35 +33,23 @@ public struct NoteSigner: Sendable {
     /// Throws `key.malformed` (including a key ID that does not match), `key.invalid_name`
     /// or `key.unsupported_algorithm`.
     public init(signerKey: String) throws(TransparencyError) {
-        let parts = try NoteKey.decodeSigner(signerKey, expecting: .ed25519)
-        self.name = parts.name
-        self.keyID = parts.keyID
-        self.privateKey = parts.privateKey
+        self.init(try Ed25519SignerKey(signerKey: signerKey, type: .ed25519))
     }
 
     /// The signer key string. Secret: store it like a password.
-    public var signerKey: String {
-        NoteKey.privateKeyPrefix
-            + NoteKey.encode(name: name, keyID: keyID, type: .ed25519, material: privateKey.seed)
-    }
+    public var signerKey: String { key.signerKey }
 
     /// The matching verifier.
-    public var verifier: NoteVerifier {
-        // The name was validated at construction.
-        try! NoteVerifier(name: name, publicKey: privateKey.publicKey)
-    }
+    public var verifier: NoteVerifier { NoteVerifier(key.verifierKey) }
 
     /// The signature line for `text` (the note text, ending in its newline).
     public func signature(forText text: [UInt8]) -> Note.Signature {
-        Note.Signature(unchecked: name, keyID: keyID, bytes: privateKey.sign(text))
+        key.line(privateKey.sign(text))
     }
 
     /// `note` with this signer's signature added, replacing any earlier one with the same name and key ID.
     public func sign(_ note: Note) -> Note {
-        var signed = note
-        signed.signatures.removeAll { $0.isBy(name: name, keyID: keyID) }
-        signed.signatures.append(signature(forText: Array(note.text.utf8)))
-        return signed
+        key.replacingLine(in: note, with: signature(forText: Array(note.text.utf8)))
     }
 
     /// A new note with `text` signed by this signer. Throws `note.malformed` for invalid text.

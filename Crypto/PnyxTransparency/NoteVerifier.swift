@@ -20,38 +20,33 @@ public struct NoteVerifier: NoteSignatureVerifier, Hashable {
     /// The Ed25519 public key.
     public let publicKey: Ed25519.PublicKey
 
+    init(_ key: Ed25519VerifierKey) {
+        name = key.name
+        keyID = key.keyID
+        publicKey = key.publicKey
+    }
+
+    /// Name, key ID and public key, as one value.
+    var key: Ed25519VerifierKey { Ed25519VerifierKey(type: .ed25519, name: name, keyID: keyID, publicKey: publicKey) }
+
     /// A verifier for `publicKey` under `name`; the key ID is derived. Throws `key.invalid_name`.
     public init(name: String, publicKey: Ed25519.PublicKey) throws(TransparencyError) {
-        try NoteKey.validateName(name)
-        self.name = name
-        self.publicKey = publicKey
-        self.keyID = NoteKey.keyID(name: name, type: .ed25519, publicKey: publicKey.rawRepresentation)
+        self.init(try Ed25519VerifierKey(name: name, type: .ed25519, publicKey: publicKey))
     }
 
     /// Parses a verifier key `<name>+<hex key ID>+<base64(0x01 || public key)>`.
     /// Throws `key.malformed` (including a key ID that does not match), `key.invalid_name`
     /// or `key.unsupported_algorithm`.
     public init(verifierKey: String) throws(TransparencyError) {
-        let parts = try NoteKey.decodeVerifier(verifierKey, expecting: .ed25519)
-        self.name = parts.name
-        self.keyID = parts.keyID
-        self.publicKey = parts.publicKey
+        self.init(try Ed25519VerifierKey(verifierKey: verifierKey, type: .ed25519))
     }
 
-    public var verifierKey: String {
-        NoteKey.encode(name: name, keyID: keyID, type: .ed25519, material: publicKey.rawRepresentation)
-    }
+    public var verifierKey: String { key.verifierKey }
 
     /// Byte-wise equality of name, key ID and public key.
-    public static func == (lhs: NoteVerifier, rhs: NoteVerifier) -> Bool {
-        lhs.keyID == rhs.keyID && lhs.publicKey == rhs.publicKey && NoteKey.sameBytes(lhs.name, rhs.name)
-    }
+    public static func == (lhs: NoteVerifier, rhs: NoteVerifier) -> Bool { lhs.key == rhs.key }
 
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(keyID)
-        hasher.combine(publicKey)
-        hasher.combine(Array(name.utf8))
-    }
+    public func hash(into hasher: inout Hasher) { key.hash(into: &hasher) }
 
     public func isValidSignature(_ signature: [UInt8], forText text: [UInt8]) -> Bool {
         publicKey.isValidSignature(signature, for: text)
