@@ -71,7 +71,10 @@ public struct WalletFile: Sendable {
         } catch {
             throw ClientError(.walletUnwritable, "cannot create \(folder): \(error.localizedDescription)")
         }
-        let fd = open(path + ".lock", O_RDWR | O_CREAT, 0o600)
+        // O_CLOEXEC: a process spawned meanwhile (by this program, or by a parallel test) must
+        // not inherit the descriptor; the flock belongs to the open file description, so an
+        // inheriting child would hold the lock until it exits (`wallet.busy` for the next command).
+        let fd = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw ClientError(.walletUnwritable, "cannot open \(path).lock: \(String(cString: strerror(errno)))") }
         defer { close(fd) }  // closing releases the lock
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
