@@ -104,6 +104,11 @@ final class IssuanceLookupBatcher: @unchecked Sendable {
     static func lookup(_ keys: [(pollID: PollID, tokenHash: [UInt8])], on conn: PostgresConnection) throws
         -> [SessionIssuanceLookup?]
     {
+        // The generic plan (one primary-key probe per table and request), not a custom plan
+        // made again on every call: with the arrays as parameters every custom plan looks
+        // cheaper to PostgreSQL, which would plan the four-way join for each batch.
+        try conn.executeScript("SET plan_cache_mode = force_generic_plan")
+        defer { try? conn.executeScript("RESET plan_cache_mode") }
         let rows = try conn.queryPrepared(
             lookupSQL, [BinaryArray.bytea(keys.map(\.pollID.bytes)), BinaryArray.bytea(keys.map(\.tokenHash))])
         var out = [SessionIssuanceLookup?](repeating: nil, count: keys.count)
