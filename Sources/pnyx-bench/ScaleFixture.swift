@@ -18,7 +18,7 @@ import PnyxTransparency
 /// `TileMath.storedHashesForAppend` from the running frontier, exactly as `LogBatchWriter`
 /// does; the service rows (`service_polls`, `service_lifecycle`, one `service_nullifiers` row
 /// per one-time key with its credential hash and packed latest contribution, one
-/// `service_entry_digests` row per entry, and `service_tallies` with the summary and the
+/// `service_entry_digests` row per entry with its position, and `service_tallies` with the summary and the
 /// aggregates) are derived by folding every record with the Core `Tally` in the service's
 /// mode (aggregates kept, each batch's contributions taken out), so the service restores
 /// exactly what it would have written itself.
@@ -47,8 +47,10 @@ struct ScaleFixture {
     var clusterFolder: String { folder + "/pg" }
     var keyFile: String { folder + "/service.key" }
     /// Bumped whenever the entry encoding or the service's rows change, so an older cached
-    /// fixture is rebuilt instead of measured (2: entries v2 with a nonce; tally state rows).
-    static let version = 2
+    /// fixture is rebuilt instead of measured (2: entries v2 with a nonce; tally state rows;
+    /// 3: the entry digest rows carry their log position, as the service writes them since
+    /// migration 5 — an older fixture would make the service backfill 10 M rows at start).
+    static let version = 3
     var marker: String { "\(count) entries, fixture version \(Self.version)\n" }
     var complete: Bool {
         (try? String(contentsOfFile: folder + "/complete", encoding: .utf8)) == marker
@@ -163,7 +165,7 @@ struct ScaleFixture {
                     try serviceCopier.copyIn(
                         "COPY service_nullifiers (poll_id, nullifier, credential_hash, first_position, contribution) FROM STDIN (FORMAT binary)",
                         data: service)
-                    try serviceCopier.copyIn("COPY service_entry_digests (poll_id, digest) FROM STDIN (FORMAT binary)", data: digests)
+                    try serviceCopier.copyIn("COPY service_entry_digests (poll_id, digest, position) FROM STDIN (FORMAT binary)", data: digests)
                 } catch { failure.record(error) }
             }
         }
@@ -213,13 +215,13 @@ struct ScaleFixture {
             for i in 0..<n { try tally.apply(record: records[i]!, position: tally.logSize) }
             let contributions = Dictionary(tally.takeLatest(), uniquingKeysWith: { a, _ in a })
             var service = PostgresBinaryCopyEncoder(reservingCapacity: n * 130)
-            var digests = PostgresBinaryCopyEncoder(reservingCapacity: n * 60)
+            var digests = PostgresBinaryCopyEncoder(reservingCapacity: n * 72)
             for i in 0..<n {
                 guard case .entry(let entry) = records[i]!.body else { continue }
                 let nullifier = entry.nullifier.rawRepresentation
                 try service.append(row: [poll, .bytea(nullifier), .bytea(hashes[i].credential),
                                          .int64(firstPosition + Int64(i)), .int64(contributions[nullifier]!)])
-                try digests.append(row: [poll, .bytea(hashes[i].digest)])
+                try digests.append(row: [poll, .bytea(hashes[i].digest), .int64(firstPosition + Int64(i))])
             }
             let batch = try chain.append(Array(payloads))
             payloads.deinitialize(); payloads.deallocate()
