@@ -26,10 +26,12 @@ struct CommittedBatch: Sendable {
 }
 
 /// One group-commit batch, run on a pool thread in one transaction:
-/// `BEGIN; pg_advisory_xact_lock(key); read head; COPY entries; COPY hashes; COMMIT`
+/// `BEGIN`, `pg_advisory_xact_lock($1)`, (read head), COPY entries, COPY hashes, `COMMIT`
 /// (and, when it signs, the checkpoint lock and the checkpoint's INSERT before `COMMIT`).
 enum LogBatchWriter {
     static let lockSQL = "SELECT pg_advisory_xact_lock($1)"
+    static let beginSQL = "BEGIN"
+    static let commitSQL = "COMMIT"
     static let headSQL =
         "SELECT position, entry_hash FROM log_entries WHERE log_id = $1 ORDER BY position DESC LIMIT 1"
     static let existsSQL = "SELECT 1 FROM log_logs WHERE log_id = $1"
@@ -63,7 +65,7 @@ enum LogBatchWriter {
     /// nothing) on any failure; a broken connection during COMMIT is reported as
     /// `db.connection_lost`, never as success.
     ///
-    /// Round trips: `BEGIN` and the advisory lock(s) in one simple query, the two COPYs, the
+    /// Round trips: `BEGIN`, the advisory lock(s) (prepared statements), the two COPYs, the
     /// checkpoint INSERT when signing, `COMMIT`. With a cached frontier the head is not read:
     /// if another process appended meanwhile it wrote position `frontier.size` (logs are
     /// gapless), so our COPY hits the primary key and the batch is redone once from a
@@ -87,25 +89,31 @@ enum LogBatchWriter {
         }
     }
 
-    /// `BEGIN; SELECT pg_advisory_xact_lock(key)` in one round trip, `body`, then `COMMIT`,
-    /// whose command tag is checked (`db.transaction_aborted` unless it says COMMIT).
+    /// `BEGIN`, `SELECT pg_advisory_xact_lock($1)`, `body`, then `COMMIT`, whose command tag is
+    /// checked (`db.transaction_aborted` unless it says COMMIT).
     /// With `signing`, the checkpoint lock is taken too (after the append lock; the standalone
     /// ``LogStore/checkpoint(logID:signer:)`` takes only the checkpoint lock, so there is no
     /// cycle), so a standalone checkpoint never interleaves with the batch's.
+    ///
+    /// Every statement here is prepared once per connection (protocol-level Parse accepts
+    /// `BEGIN`/`COMMIT`), so a batch makes PostgreSQL neither parse nor plan them again; the
+    /// lock keys are parameters, not literals. This costs one round trip more than the former
+    /// `BEGIN; SELECT pg_advisory_xact_lock(<literal>)` simple query, which was parsed and
+    /// planned on every batch.
     static func inTransaction<T>(
         _ conn: PostgresConnection, _ logID: [UInt8], signing: Bool = false, _ body: (PostgresConnection) throws -> T
     ) throws -> T {
-        var script = "BEGIN; SELECT pg_advisory_xact_lock(\(appendLockKey(logID)))"
-        if signing { script += "; SELECT pg_advisory_xact_lock(\(checkpointLockKey(logID)))" }
-        try conn.executeScript(script)
+        _ = try conn.queryPrepared(beginSQL)
         let value: T
         do {
+            _ = try conn.queryPrepared(lockSQL, [.int64(appendLockKey(logID))])
+            if signing { _ = try conn.queryPrepared(lockSQL, [.int64(checkpointLockKey(logID))]) }
             value = try body(conn)
         } catch {
             _ = try? conn.execute("ROLLBACK")
             throw error
         }
-        let commit = try conn.query("COMMIT")
+        let commit = try conn.queryPrepared(commitSQL)
         guard commit.commandTag == "COMMIT" else {
             throw PostgresError(.transactionAborted, "COMMIT answered \(commit.commandTag)")
         }

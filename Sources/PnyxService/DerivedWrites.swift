@@ -58,7 +58,7 @@ struct DerivedWrites {
     func apply(_ conn: PostgresConnection, tally: Tally) throws {
         let poll = PostgresValue.bytea(pollID.bytes)
         if let definition {
-            try conn.execute(
+            _ = try conn.queryPrepared(
                 """
                 INSERT INTO service_polls (poll_id, kind, title, status, definition)
                 VALUES ($1, $2, $3, 'draft', $4) ON CONFLICT (poll_id) DO NOTHING
@@ -69,7 +69,7 @@ struct DerivedWrites {
             let current = try conn.queryPrepared("SELECT status FROM service_polls WHERE poll_id = $1", [poll])
                 .first?.decode(String.self, at: 0)
             let wasRejected = rejected || current == "rejected"
-            try conn.execute(
+            _ = try conn.queryPrepared(
                 """
                 UPDATE service_polls SET status = $2, directory = coalesce($3, directory), updated_at = now()
                 WHERE poll_id = $1
@@ -105,17 +105,17 @@ struct DerivedWrites {
             try conn.copyIn("COPY service_entry_digests (poll_id, digest, position) FROM STDIN (FORMAT binary)", data: copy.finish())
         }
         for row in lifecycle {
-            try conn.execute(
+            _ = try conn.queryPrepared(
                 "INSERT INTO service_lifecycle (poll_id, position, kind, event) VALUES ($1, $2, $3, $4)",
                 [poll, .int64(row.position), .text(row.kind), .bytea(row.bytes)])
         }
         for row in officials {
-            try conn.execute(
+            _ = try conn.queryPrepared(
                 "INSERT INTO service_official_entries (poll_id, position, official, channel) VALUES ($1, $2, $3, $4)",
                 [poll, .int64(row.position), .text(row.official), .text(row.channel.name)])
         }
         for row in certificates {
-            try conn.execute(
+            _ = try conn.queryPrepared(
                 """
                 INSERT INTO service_certificates (poll_id, threshold_index, position, certificate)
                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING

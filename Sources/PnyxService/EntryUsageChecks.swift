@@ -64,8 +64,9 @@ final class EntryUsageChecks: @unchecked Sendable {
                 let answers = try await pool.withBlockingConnection { conn in
                     // The generic plan (one primary-key probe per entry), not a custom plan made
                     // again on every call: see TallyKeeper.genericPlansSQL.
-                    try conn.executeScript("SET plan_cache_mode = force_generic_plan")
-                    defer { try? conn.executeScript("RESET plan_cache_mode") }
+                    // Both prepared once per connection: no parse per group.
+                    _ = try conn.queryPrepared("SET plan_cache_mode = force_generic_plan")
+                    defer { _ = try? conn.queryPrepared("RESET plan_cache_mode") }
                     return try conn.queryPrepared(Self.sql, [.bytea(poll.bytes), .bytea(digests), .bytea(nullifiers), .int64(count)])
                         .map { row in (try row.decode(Bool.self, at: 0), try row.decode([UInt8]?.self, at: 1)) }
                 }

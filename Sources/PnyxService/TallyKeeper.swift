@@ -73,7 +73,7 @@ final class TallyKeeper: LogBatchObserver, @unchecked Sendable {
 
     func batchWillCommit(_ batch: LogBatch, connection conn: PostgresConnection) throws {
         let pollID = try PollID(bytes: batch.logID)
-        try conn.executeScript(Self.genericPlansSQL)
+        _ = try conn.queryPrepared(Self.genericPlansSQL)  // prepared once per connection: no parse per batch
         // Take the tally out of the cache: this batch owns it (no copy-on-write copy).
         let cached = lock.withLock { tallies.removeValue(forKey: batch.logID) }
         var tally: Tally
