@@ -3,14 +3,14 @@ import PnyxCrypto
 import PnyxHTTP
 
 extension BrokerRoutes {
-    struct ImportRequest: Decodable {
+    struct ImportRequest: Codable {
         /// The area hierarchy CSV; omitted: keep the stored hierarchy.
         var areasCSV: String?
         /// The complete residents CSV.
         var residentsCSV: String
     }
 
-    struct CodesRequest: Decodable {
+    struct CodesRequest: Codable {
         /// Residents to (re)issue codes for; omitted: every active resident without an account.
         var residentIDs: [String]?
     }

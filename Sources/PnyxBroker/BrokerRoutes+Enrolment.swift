@@ -3,7 +3,7 @@ import Hummingbird
 import PnyxHTTP
 
 extension BrokerRoutes {
-    struct EnrolRequest: Decodable {
+    struct EnrolRequest: Codable {
         var code: String
         var passphrase: String
     }
@@ -12,7 +12,7 @@ extension BrokerRoutes {
         var residentID: String
     }
 
-    struct LoginRequest: Decodable {
+    struct LoginRequest: Codable {
         var residentID: String
         var passphrase: String
     }

@@ -5,7 +5,7 @@ import PnyxCrypto
 import PnyxHTTP
 
 extension BrokerRoutes {
-    struct CredentialRequestBody: Decodable {
+    struct CredentialRequestBody: Codable {
         /// Base64 blinded message (`modulus_len` bytes).
         var blindedMessage: String
     }
@@ -22,7 +22,7 @@ extension BrokerRoutes {
         enum CodingKeys: String, CodingKey { case pollID, attributeClass = "class", keyID, blindSignature, retry }
     }
 
-    struct NameRequestBody: Decodable {
+    struct NameRequestBody: Codable {
         /// Base64 one-time Ed25519 public key the name is attested for.
         var oneTimeKey: String
     }

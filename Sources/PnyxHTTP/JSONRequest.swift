@@ -18,6 +18,13 @@ extension Request {
         }
     }
 
+    /// Decodes `data` strictly as ``decodeJSON(_:limit:)-(T.Type,_)`` does for a `Codable`
+    /// type after collecting the body: `request.malformed`, or `request.unknown_field` for a
+    /// key `type` does not know. For routes that collect the body themselves.
+    public static func decodeJSON<T: Codable>(_ type: T.Type, from data: Data) throws -> T {
+        try decodeStrictJSON(type, from: data)
+    }
+
     /// At most `limit` bytes of body, as collected by ``decodeJSON(_:limit:)-(T.Type,_)``;
     /// beyond, `request.too_large` (413). For routes that parse a tiny body by hand.
     public func collectBody(upTo limit: Int) async throws -> ByteBuffer {
