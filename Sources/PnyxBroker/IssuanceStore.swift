@@ -298,17 +298,8 @@ public struct IssuanceStore: Sendable {
         return counts
     }
 
-    /// The UTC calendar day of `date` (proleptic Gregorian, by arithmetic on the day number:
-    /// H. Hinnant's `civil_from_days`, no Foundation `Calendar` per call).
+    /// The UTC calendar day of `date` (``PnyxCore/CivilDate/init(unixTime:)``).
     static func day(_ date: Date) -> CivilDate {
-        let days = Int((date.timeIntervalSince1970 / 86_400).rounded(.down)) + 719_468
-        let era = (days >= 0 ? days : days - 146_096) / 146_097
-        let dayOfEra = days - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return CivilDate(year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day)!
+        CivilDate(unixTime: Int64((date.timeIntervalSince1970).rounded(.down)))!
     }
 }

@@ -13,6 +13,20 @@ public struct CivilDate: Hashable, Sendable, Comparable, CustomStringConvertible
         self.day = day
     }
 
+    /// The UTC calendar day of a Unix time in seconds (H. Hinnant's `civil_from_days`,
+    /// proleptic Gregorian, by arithmetic: no Foundation `Calendar`); nil outside years 1–9999.
+    public init?(unixTime seconds: Int64) {
+        let days = Int((seconds - ((seconds % 86_400) + 86_400) % 86_400) / 86_400) + 719_468
+        let era = (days >= 0 ? days : days - 146_096) / 146_097
+        let dayOfEra = days - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        self.init(year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day)
+    }
+
     /// Parses exactly "YYYY-MM-DD".
     public init?(_ text: String) {
         let utf8 = Array(text.utf8)

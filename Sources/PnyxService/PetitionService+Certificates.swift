@@ -160,17 +160,6 @@ extension PetitionService {
 
     /// `YYYY-MM-DD` of a Unix time, UTC.
     static func day(_ time: Int64) -> String {
-        let days = Int((time - ((time % 86_400) + 86_400) % 86_400) / 86_400)
-        // Civil-from-days (Howard Hinnant), proleptic Gregorian.
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        return CivilDate(year: year, month: month, day: day)?.description ?? "\(time)"
+        CivilDate(unixTime: time)?.description ?? "\(time)"
     }
 }
