@@ -116,7 +116,6 @@ final class LogAppender: @unchecked Sendable {
             do {
                 let committedBatch = try await writing.value
                 let newFrontier = committedBatch.prepared.next
-                let receipts = committedBatch.prepared.receipts
                 let checkpoint = committedBatch.checkpoint
                 let proofs = checkpoint == nil ? nil : BatchProofs(committedBatch.prepared)
                 if let nextPrepared, newFrontier.size != nextPrepared.base.size || newFrontier.lastHash != nextPrepared.base.lastHash {
@@ -126,8 +125,13 @@ final class LogAppender: @unchecked Sendable {
                 }
                 frontier = newFrontier
                 lock.withLock { committed = max(committed ?? 0, newFrontier.size) }
-                for (waiter, receipt) in zip(batch, receipts) {
-                    waiter.continuation.resume(returning: Outcome(receipt: receipt, checkpoint: checkpoint, proofs: proofs))
+                for (waiter, outcome) in zip(batch, committedBatch.outcomes()) {
+                    switch outcome {
+                    case .success(let receipt):
+                        waiter.continuation.resume(returning: Outcome(receipt: receipt, checkpoint: checkpoint, proofs: proofs))
+                    case .failure(let error):
+                        waiter.continuation.resume(throwing: error)  // refused by the observer's screen
+                    }
                 }
             } catch let rejection as LogBatchRejection where !rejection.errors.isEmpty {
                 // The observer refused some appends: fail those, queue the others again

@@ -21,17 +21,31 @@ public struct LogBatch: Sendable {
     public var endSize: Int64 { firstPosition + Int64(payloads.count) }
 }
 
-/// Runs inside every append transaction, after the batch's entries are written and before
-/// `COMMIT`, so that an application can keep derived rows (counts, indexes) in the very
-/// transaction that appends the entries they derive from: both commit, or neither.
+/// Runs inside every append transaction, so that an application can refuse appends against
+/// the committed state and keep derived rows (counts, indexes) in the very transaction that
+/// appends the entries they derive from: both commit, or neither.
 ///
-/// Called on a pool thread while the log's append lock is held (batches of one log never
-/// overlap, in this process or any other). Throwing rolls the whole batch back and fails
-/// its appends with the error, except ``LogBatchRejection``: the appends it names fail with
-/// their own errors and the others are retried in a new batch.
+/// Both calls run on a pool thread while the log's append lock is held (batches of one log
+/// never overlap, in this process or any other), in this order:
+/// 1. ``screen(logID:payloads:connection:)``, before anything of the batch is written: it
+///    reads (never writes) and names the payloads to refuse. The refused appends fail with
+///    their errors and are dropped from the batch; the others are written in this same
+///    transaction (no rollback, no second transaction).
+/// 2. ``batchWillCommit(_:connection:)``, after the batch's entries are written and before
+///    `COMMIT`: it writes the derived rows. Throwing rolls the whole batch back and fails its
+///    appends with the error, except ``LogBatchRejection``: the appends it names fail with
+///    their own errors and the others are retried in a new batch.
 public protocol LogBatchObserver: Sendable {
+    /// Which of `payloads` (the batch about to be appended to `logID`, in order) to refuse:
+    /// index → the error its caller receives. Reads only; the default refuses nothing.
+    func screen(logID: [UInt8], payloads: [[UInt8]], connection: PostgresConnection) throws -> [Int: any Error]
+
     /// Inspects `batch` and writes derived rows with `connection` (inside the transaction).
     func batchWillCommit(_ batch: LogBatch, connection: PostgresConnection) throws
+}
+
+extension LogBatchObserver {
+    public func screen(logID: [UInt8], payloads: [[UInt8]], connection: PostgresConnection) throws -> [Int: any Error] { [:] }
 }
 
 /// Thrown by a ``LogBatchObserver`` to refuse some appends of a batch: each refused append

@@ -19,10 +19,23 @@ struct BatchSigning: Sendable {
 }
 
 /// What a committed batch wrote: the batch as prepared (receipts, stored hashes, new
-/// frontier and root) and, when it was signed, its checkpoint.
+/// frontier and root; without the appends the observer's screen refused) and, when it was
+/// signed, its checkpoint.
 struct CommittedBatch: Sendable {
     let prepared: LogBatchWriter.Prepared
     let checkpoint: StoredCheckpoint?
+    /// Appends refused by ``LogBatchObserver/screen(logID:payloads:connection:)``: index in the
+    /// payloads given to the writer → the error. `prepared` holds the others, in order.
+    var refused: [Int: any Error] = [:]
+
+    /// For each payload given to the writer, in order: its receipt, or the error it was refused with.
+    func outcomes() -> [Result<LogReceipt, any Error>] {
+        var receipts = prepared.receipts.makeIterator()
+        return (0..<(prepared.payloads.count + refused.count)).map { index in
+            if let error = refused[index] { return .failure(error) }
+            return .success(receipts.next()!)
+        }
+    }
 }
 
 /// One group-commit batch, run on a pool thread in one transaction:
@@ -194,11 +207,34 @@ enum LogBatchWriter {
 
     static let insertCheckpointSQL = "INSERT INTO log_checkpoints (log_id, tree_size, root_hash, note) VALUES ($1, $2, $3, $4)"
 
-    /// The COPYs, then the observer (if any) inside the same transaction, then (with
-    /// `signing`) the batch's checkpoint: the c2sp.org/tlog-checkpoint note of the new size
-    /// and root, signed and inserted (the growth trigger still applies). An observer that
-    /// throws rolls everything back, checkpoint included.
+    /// The observer's screen (if any: the payloads it refuses are dropped and the batch is
+    /// computed again on the same base without them), the COPYs, then the observer's
+    /// `batchWillCommit` inside the same transaction, then (with `signing`) the batch's
+    /// checkpoint: the c2sp.org/tlog-checkpoint note of the new size and root, signed and
+    /// inserted (the growth trigger still applies). An observer that throws rolls everything
+    /// back, checkpoint included. A batch whose every payload is refused writes nothing.
     private static func insert(
+        _ conn: PostgresConnection, logID: [UInt8], _ screened: Prepared, observer: (any LogBatchObserver)?,
+        signing: BatchSigning?
+    ) throws -> CommittedBatch {
+        var prepared = screened
+        var refused: [Int: any Error] = [:]
+        if let observer {
+            refused = try observer.screen(logID: logID, payloads: prepared.payloads, connection: conn)
+                .filter { prepared.payloads.indices.contains($0.key) }
+            if !refused.isEmpty {
+                let kept = prepared.payloads.indices.filter { refused[$0] == nil }.map { prepared.payloads[$0] }
+                prepared = try prepare(logID: logID, payloads: kept, frontier: prepared.base)
+                if kept.isEmpty { return CommittedBatch(prepared: prepared, checkpoint: nil, refused: refused) }
+            }
+        }
+        var committed = try write(conn, logID: logID, prepared, observer: observer, signing: signing)
+        committed.refused = refused
+        return committed
+    }
+
+    /// The COPYs, `batchWillCommit`, and the checkpoint of ``insert(_:logID:_:observer:signing:)``.
+    private static func write(
         _ conn: PostgresConnection, logID: [UInt8], _ prepared: Prepared, observer: (any LogBatchObserver)?,
         signing: BatchSigning?
     ) throws -> CommittedBatch {

@@ -16,11 +16,13 @@ extension PetitionService {
     /// (`entry.channel_not_allowed`); the poll is open and now is in [opensAt, closesAt)
     /// (`poll.not_open`); the entry itself — poll, payload, one-time key signature, name
     /// attestation, credential under the poll's key directory and class
-    /// (``PnyxCore/Entry/verify(definition:directory:)``: `entry.*`, `credential.*`); the
-    /// entry is not a replay (`entry.replayed`); its one-time key is not bound to another
-    /// credential (`entry.nullifier_reused`; checked for committed entries in one grouped query
-    /// per batch of submissions, and again inside the append transaction). A refused entry
-    /// changes nothing.
+    /// (``PnyxCore/Entry/verify(definition:directory:)``: `entry.*`, `credential.*`); its
+    /// one-time key is not in flight here for another credential (`entry.nullifier_reused`);
+    /// then, inside the append transaction under the log's lock, the entry is not a replay
+    /// (`entry.replayed`) and its one-time key is not bound to another credential among
+    /// committed entries (`entry.nullifier_reused`), read for the whole batch in two grouped
+    /// queries (``TallyKeeper``'s screen: a refused entry is dropped from its batch, the others
+    /// commit). A refused entry changes nothing.
     ///
     /// The receipt's checkpoint is the one the entry's append batch signed and stored in its
     /// own transaction, and the inclusion proof is computed in memory from that batch
@@ -54,8 +56,6 @@ extension PetitionService {
             throw ServiceError.nullifierReused
         }
         defer { reservations.release(poll: id, nullifier: nullifier) }
-        try await usageChecks.check(
-            poll: id, digest: SHA256.hash(entry.canonicalBytes), nullifier: nullifier, credentialHash: credentialHash)
 
         let payload = try LogRecord(recordedAt: LogRecord.coarse(time), body: .entry(entry)).leafPayload()
         if case .official(let name) = submitter { keeper.attribute(payload: payload, to: name) }

@@ -34,7 +34,6 @@ public final class PetitionService: Sendable {
     /// The metrics its HTTP application serves at `GET /metrics` (``buildServiceRouter(service:metrics:)``).
     public let metrics = MetricsRegistry()
     let reservations = NullifierReservations()
-    let usageChecks: EntryUsageChecks
     let cosignedNotes = CosignedNotes()
     let brokerKeyCache = BrokerKeyCache()
     let tallyChecks: TallyCheckGate
@@ -61,7 +60,6 @@ public final class PetitionService: Sendable {
         self.checkpointer = Checkpointer(store: store, signer: signer, interval: configuration.checkpointInterval)
         self.checkpoints = CheckpointCoalescer(store: store, signer: signer)
         self.readCache = ReadCache(refresh: configuration.readRefreshInterval)
-        self.usageChecks = EntryUsageChecks(pool: pool)
         self.tallyChecks = TallyCheckGate(interval: configuration.tallyCheckInterval, now: now)
     }
 

@@ -12,10 +12,15 @@ import PnyxTransparency
 /// status, the nullifier bindings, the official attributions, the certificates and the
 /// tally summary. Counts therefore can never drift from the log: they commit together.
 ///
-/// It refuses (``PnyxLogStore/LogBatchRejection``) a record the tally refuses (an entry
-/// while the poll is not open, a lifecycle step out of order) and an entry whose one-time
-/// key is bound to another credential — the last line of defence behind the service's own
-/// checks, for races between processes.
+/// Before the batch is written, its screen (``screen(logID:payloads:connection:)``) reads in
+/// two grouped queries which entries are already accepted and which one-time keys are bound,
+/// and refuses replays (`entry.replayed`) and one-time keys bound to another credential
+/// (`entry.nullifier_reused`): those entries are dropped from the batch, the others are
+/// written in the same transaction. These are the only checks of committed entries (the
+/// service's in-memory reservations catch concurrent duplicates before), and they run under
+/// the log's append lock, so they hold across processes. After the entries are written it
+/// refuses (``PnyxLogStore/LogBatchRejection``) a record the tally refuses (an entry while
+/// the poll is not open, a lifecycle step out of order).
 ///
 /// Memory does not grow per participant: the process keeps, per poll, only the tally's
 /// aggregates (``PnyxCore/Tally/Snapshot``: counts, hours, interned classes and answer
@@ -33,6 +38,8 @@ final class TallyKeeper: LogBatchObserver, @unchecked Sendable {
     // Guarded by `lock`.
     private var tallies: [[UInt8]: (lastHash: MerkleHash, tally: Tally)] = [:]
     private var attributions: [[UInt8]: String] = [:]
+    /// The lookups of the batch each log's screen passed, for its batchWillCommit.
+    private var screened: [[UInt8]: Lookups] = [:]
     private var foldCount = 0
     let logger: Logger
 
@@ -71,9 +78,100 @@ final class TallyKeeper: LogBatchObserver, @unchecked Sendable {
     /// probe per row (see ``seenDigests(_:pollID:digests:)``).
     static let genericPlansSQL = "SET LOCAL plan_cache_mode = force_generic_plan"
 
+    /// What a batch's records are and what the database already holds for them: the records
+    /// (nil for a payload that is not a record), each entry's digest (SHA-256 of its canonical
+    /// bytes) and credential hash, the digests already accepted and the existing bindings of
+    /// its one-time keys. Read in two grouped queries.
+    struct Lookups {
+        var payloads: [[UInt8]]
+        var records: [LogRecord?]
+        var digests: [[UInt8]?]
+        var credentialHashes: [[UInt8]?]
+        var seen: Set<[UInt8]>
+        var known: [[UInt8]: (credentialHash: [UInt8], contribution: Int64?)]
+
+        /// The same lookups for the payloads at `indexes` only.
+        func keeping(_ indexes: [Int]) -> Lookups {
+            Lookups(payloads: indexes.map { payloads[$0] }, records: indexes.map { records[$0] },
+                    digests: indexes.map { digests[$0] }, credentialHashes: indexes.map { credentialHashes[$0] },
+                    seen: seen, known: known)
+        }
+    }
+
+    static func lookups(_ conn: PostgresConnection, pollID: PollID, payloads: [[UInt8]]) throws -> Lookups {
+        _ = try conn.queryPrepared(Self.genericPlansSQL)  // prepared once per connection: no parse per batch
+        let records = payloads.map { try? LogRecord(leafPayload: $0) }
+        var nullifiers: [[UInt8]] = []
+        var digests: [[UInt8]?] = []
+        var credentialHashes: [[UInt8]?] = []
+        for record in records {
+            if case .entry(let entry)? = record?.body {
+                nullifiers.append(entry.nullifier.rawRepresentation)
+                digests.append(SHA256.hash(entry.canonicalBytes))
+                credentialHashes.append(SHA256.hash(entry.credential.canonicalBytes))
+            } else {
+                digests.append(nil)
+                credentialHashes.append(nil)
+            }
+        }
+        return Lookups(
+            payloads: payloads, records: records, digests: digests, credentialHashes: credentialHashes,
+            seen: try seenDigests(conn, pollID: pollID, digests: digests.compactMap { $0 }),
+            known: try bindings(conn, pollID: pollID, nullifiers: nullifiers))
+    }
+
+    /// The entries of a batch that must be refused whatever the tally says: a payload that is
+    /// not a record, an entry already accepted (in the log or earlier in the batch:
+    /// `entry.replayed`), a one-time key bound to another credential (in the log or earlier in
+    /// the batch: `entry.nullifier_reused`).
+    static func refusals(_ lookups: Lookups) -> [Int: any Error] {
+        var refused: [Int: any Error] = [:]
+        var seen = lookups.seen
+        var fresh: [[UInt8]: [UInt8]] = [:]
+        for (index, record) in lookups.records.enumerated() {
+            guard let record else {
+                refused[index] = CoreError(.encodingInvalidValue, "the payload is not a Pnyx log record")
+                continue
+            }
+            guard case .entry(let entry) = record.body, let digest = lookups.digests[index],
+                  let credentialHash = lookups.credentialHashes[index] else { continue }
+            guard seen.insert(digest).inserted else {
+                refused[index] = ServiceError.replayed
+                continue
+            }
+            let nullifier = entry.nullifier.rawRepresentation
+            if let bound = lookups.known[nullifier]?.credentialHash ?? fresh[nullifier], bound != credentialHash {
+                refused[index] = ServiceError.nullifierReused
+                continue
+            }
+            fresh[nullifier] = credentialHash
+        }
+        return refused
+    }
+
+    /// Before the batch is written: reads what the database holds for its entries and refuses
+    /// replays and one-time keys bound to another credential (``refusals(_:)``), so one bad
+    /// entry never rolls its batch back. The lookups are kept for ``batchWillCommit(_:connection:)``.
+    func screen(logID: [UInt8], payloads: [[UInt8]], connection conn: PostgresConnection) throws -> [Int: any Error] {
+        let found = try Self.lookups(conn, pollID: try PollID(bytes: logID), payloads: payloads)
+        let refused = Self.refusals(found)
+        let kept = refused.isEmpty ? found : found.keeping(payloads.indices.filter { refused[$0] == nil })
+        lock.withLock { screened[logID] = kept }
+        return refused
+    }
+
+    /// The lookups the screen made for exactly `payloads`, if any (taken: used once).
+    private func takeScreened(_ logID: [UInt8], payloads: [[UInt8]]) -> Lookups? {
+        guard let found = lock.withLock({ screened.removeValue(forKey: logID) }), found.payloads == payloads else { return nil }
+        return found
+    }
+
     func batchWillCommit(_ batch: LogBatch, connection conn: PostgresConnection) throws {
         let pollID = try PollID(bytes: batch.logID)
-        _ = try conn.queryPrepared(Self.genericPlansSQL)  // prepared once per connection: no parse per batch
+        let found = try takeScreened(batch.logID, payloads: batch.payloads)
+            ?? Self.lookups(conn, pollID: pollID, payloads: batch.payloads)
+        let records = found.records
+        let known = found.known
         // Take the tally out of the cache: this batch owns it (no copy-on-write copy).
         let cached = lock.withLock { tallies.removeValue(forKey: batch.logID) }
         var tally: Tally
@@ -89,11 +187,6 @@ final class TallyKeeper: LogBatchObserver, @unchecked Sendable {
             lock.withLock { foldCount += 1 }
         }
 
-        let records = batch.payloads.map { try? LogRecord(leafPayload: $0) }
-        let known = try Self.bindings(conn, pollID: pollID, nullifiers: records.compactMap { record in
-            if case .entry(let entry)? = record?.body { return entry.nullifier.rawRepresentation }
-            return nil
-        })
         if !folded {
             if known.values.contains(where: { $0.contribution == nil }) {
                 // Rows from before contributions were stored: fold once and complete them.
@@ -104,11 +197,8 @@ final class TallyKeeper: LogBatchObserver, @unchecked Sendable {
                 try tally.restoreLatest(known.map { ($0.key, $0.value.contribution!) })
             }
         }
-        let digests = records.map { record -> [UInt8]? in
-            if case .entry(let entry)? = record?.body { return SHA256.hash(entry.canonicalBytes) }
-            return nil
-        }
-        var seen = try Self.seenDigests(conn, pollID: pollID, digests: digests.compactMap { $0 })
+        let digests = found.digests
+        var seen = found.seen
         var fresh: [[UInt8]: [UInt8]] = [:]  // nullifier → credential hash, bound in this batch
         var freshPositions: [(nullifier: [UInt8], credentialHash: [UInt8], position: Int64)] = []
         var writes = DerivedWrites(pollID: pollID)
@@ -129,7 +219,7 @@ final class TallyKeeper: LogBatchObserver, @unchecked Sendable {
                     }
                 }
                 let nullifier = entry.nullifier.rawRepresentation
-                let credentialHash = SHA256.hash(entry.credential.canonicalBytes)
+                let credentialHash = found.credentialHashes[index] ?? SHA256.hash(entry.credential.canonicalBytes)
                 if let bound = known[nullifier]?.credentialHash ?? fresh[nullifier], bound != credentialHash {
                     rejected[index] = ServiceError.nullifierReused
                     continue

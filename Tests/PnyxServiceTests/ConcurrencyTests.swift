@@ -37,6 +37,40 @@ struct ConcurrencyTests {
         }
     }
 
+    @Test("replays and a reused one-time key in flight with fresh entries: each refused with its code, every fresh one committed once")
+    func refusalsAmongFreshEntries() async throws {
+        try await PnyxWorld.with { world in
+            let poll = try await world.openPoll(world.petitionDraft())
+            let first = try await world.citizen("R1", poll: poll)
+            let accepted = try first.entry(.sign(nil))
+            #expect(try await world.submit(accepted).status == .created)
+            let shared = try await world.citizen("R2", poll: poll, oneTime: first.key)
+            var fresh: [Entry] = []
+            for resident in ["R3", "R4", "R5", "R7", "R8"] { fresh.append(try await world.citizen(resident, poll: poll).entry(.sign(nil))) }
+            // The same exact entry three times more, one entry reusing R1's one-time key, five fresh entries: all at once.
+            let entries = [accepted, accepted, accepted, try shared.entry(.sign(nil))] + fresh
+            let codes = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+                for (index, entry) in entries.enumerated() {
+                    group.addTask {
+                        let response = try await world.submit(entry)
+                        return (index, response.status == .created ? nil : response.errorCode)
+                    }
+                }
+                var codes = [String?](repeating: "unset", count: entries.count)
+                for try await (index, code) in group { codes[index] = code }
+                return codes
+            }
+            #expect(codes[0..<3].allSatisfy { $0 == "entry.replayed" })
+            #expect(codes[3] == "entry.nullifier_reused")
+            #expect(codes[4...].allSatisfy { $0 == nil })
+            #expect(try await world.logSize(poll.id) == 3 + 1 + 5)  // definition, published, opened; R1's entry; the fresh ones
+            let tally = try await world.tally(poll.id)
+            #expect(tally.participants == 6)
+            #expect(tally.entriesRecorded == 6)
+            #expect(try await world.service.checkTally(poll.id).consistent)
+        }
+    }
+
     @Test("the append transaction refuses what bypasses the service's checks, and appends the rest")
     func observerRejection() async throws {
         try await PnyxWorld.with { world in
