@@ -67,10 +67,16 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: status, headers: responseHeaders, body: .init(byteBuffer: ByteBuffer(bytes: bodyBytes)))
+    }
+
+    /// The response's headers before `Content-Length`: ``headers``, then the JSON content
+    /// type and `Cache-Control: no-store` (what ``response(from:context:)`` sends).
+    public var responseHeaders: HTTPFields {
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         fields[.cacheControl] = "no-store"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bodyBytes)))
+        return fields
     }
 }
 

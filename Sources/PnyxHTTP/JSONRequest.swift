@@ -51,9 +51,18 @@ extension Request {
     public func decodeJSON<T: Codable>(
         _ type: T.Type, limit: Int, fast: (UnsafeRawBufferPointer) -> T?
     ) async throws -> T {
-        let buffer = try await collectBody(upTo: limit)
-        if let value = buffer.withUnsafeReadableBytes(fast) { return value }
-        return try Self.decodeStrictJSON(type, from: Data(buffer.readableBytesView))
+        try Self.decodeJSON(type, from: try await collectBody(upTo: limit), fast: fast)
+    }
+
+    /// What ``decodeJSON(_:limit:fast:)`` does once the body is collected: `fast` over the
+    /// body's bytes, else the strict decoding (`request.malformed`, `request.unknown_field`).
+    /// For handlers that collect the body themselves (the service's entry fast path), so
+    /// that both give the same value, or the same code and reason.
+    public static func decodeJSON<T: Codable>(
+        _ type: T.Type, from body: ByteBuffer, fast: (UnsafeRawBufferPointer) -> T?
+    ) throws -> T {
+        if let value = body.withUnsafeReadableBytes(fast) { return value }
+        return try decodeStrictJSON(type, from: Data(body.readableBytesView))
     }
 
     /// At most `limit` bytes of body; beyond, `request.too_large` (413).

@@ -1,3 +1,4 @@
+import Hummingbird
 import PnyxCore
 import PnyxHTTP
 
@@ -8,6 +9,10 @@ import PnyxHTTP
 /// does not escape itself (a control character other than a line feed, or DEL) makes it
 /// fall back to the encoder; the tests compare both byte for byte.
 enum ReceiptJSON {
+    /// The headers of a receipt's 201 before `Content-Length` (those
+    /// `JSONResponse.bytesResponse` wrote): `Cache-Control: no-store`, the JSON content type.
+    static let headers: HTTPFields = [.cacheControl: "no-store", .contentType: "application/json; charset=utf-8"]
+
     static func bytes(_ receipt: Receipt) throws -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256 + receipt.checkpoint.utf8.count + receipt.inclusionProof.count * 68)

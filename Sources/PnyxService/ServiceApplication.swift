@@ -61,26 +61,37 @@ extension PetitionService {
 ///
 /// With the read cache on (``ServiceConfiguration/readRefreshInterval``), the crowd's reads
 /// whose copy is in memory are answered by ``CrowdFastPath`` on the connection's event loop
-/// before the router (counted in `pnyx_http_fast_reads_total`). `onServerRunning` is called
+/// before the router (counted in `pnyx_http_fast_reads_total`), and citizens'
+/// `POST /polls/{poll}/entries` are collected there and submitted in a task by
+/// ``EntrySubmitFastPath``, whose answers are the router's (counted in the router's
+/// `pnyx_http_requests_total` series and in `pnyx_http_fast_entries_total`). `onServerRunning` is called
 /// with the listening channel (tests and benchmarks read its port).
+/// `entryFastPath: false` leaves the citizens' entries to the router (for comparisons: tests,
+/// benchmarks).
 public func buildServiceApplication(
-    service: PetitionService, onServerRunning: @escaping @Sendable (any NIOCore.Channel) async -> Void = { _ in }
+    service: PetitionService, entryFastPath: Bool = true,
+    onServerRunning: @escaping @Sendable (any NIOCore.Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    buildServiceApplication(service: service, router: buildServiceRouter(service: service), onServerRunning: onServerRunning)
+    buildServiceApplication(
+        service: service, router: buildServiceRouter(service: service), entryFastPath: entryFastPath, onServerRunning: onServerRunning)
 }
 
 /// ``buildServiceApplication(service:onServerRunning:)`` with another router built over the
 /// service's (``buildServiceRouter(service:metrics:)``; the `pnyx` executable adds the citizen
 /// pages), listening on `address` (default: the configuration's host and port).
 public func buildServiceApplication(
-    service: PetitionService, router: Router<BasicRequestContext>, address: BindAddress? = nil,
+    service: PetitionService, router: Router<BasicRequestContext>, address: BindAddress? = nil, entryFastPath: Bool = true,
     onServerRunning: @escaping @Sendable (any NIOCore.Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    Application(
+    let serverName = "pnyx-service"
+    let entries = EntrySubmitResponder(service: service, serverName: serverName)
+    return Application(
         router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: [CrowdFastPath(service: service, metrics: service.metrics)])),
+        server: .http1(configuration: .init(additionalChannelHandlers: entryFastPath
+            ? [CrowdFastPath(service: service, metrics: service.metrics), EntrySubmitFastPath(responder: entries)]
+            : [CrowdFastPath(service: service, metrics: service.metrics)])),
         configuration: .init(address: address ?? .hostname(service.configuration.host, port: service.configuration.port),
-                             serverName: "pnyx-service"),
+                             serverName: serverName),
         onServerRunning: onServerRunning,
         logger: service.logger)
 }

@@ -21,10 +21,9 @@ extension ServiceRoutes {
         }
     }
 
-    /// 201 with the receipt (``ReceiptJSON``: the bytes `JSONResponse.make` would write).
+    /// 201 with the receipt (``ReceiptJSON``: the bytes `JSONResponse.make` would write) and
+    /// ``ReceiptJSON/headers`` (``EntrySubmitFastPath`` answers with the same).
     private func receiptResponse(_ receipt: Receipt) throws -> Response {
-        JSONResponse.bytesResponse(
-            try ReceiptJSON.bytes(receipt), status: .created, headers: [.cacheControl: "no-store"],
-            contentType: "application/json; charset=utf-8")
+        Response(status: .created, headers: ReceiptJSON.headers, body: .init(byteBuffer: ByteBuffer(bytes: try ReceiptJSON.bytes(receipt))))
     }
 }

@@ -294,9 +294,11 @@ struct BenchServer: Sendable {
 
     static func start(service: PetitionService, logger: Logger) async throws -> BenchServer {
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
-        // The service's own application (with its fast path for cached reads), on the
-        // configuration's loopback host and port 0.
-        let application = buildServiceApplication(service: service, onServerRunning: { channel in
+        // The service's own application (with its fast paths for cached reads and citizens'
+        // entries; PNYX_BENCH_ENTRY_FAST_PATH=0 leaves entries to the router, to compare), on
+        // the configuration's loopback host and port 0.
+        let entryFastPath = ProcessInfo.processInfo.environment["PNYX_BENCH_ENTRY_FAST_PATH"] != "0"
+        let application = buildServiceApplication(service: service, entryFastPath: entryFastPath, onServerRunning: { channel in
             continuation.yield(channel.localAddress?.port ?? 0)
             continuation.finish()
         })
