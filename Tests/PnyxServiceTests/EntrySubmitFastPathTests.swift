@@ -120,6 +120,15 @@ struct EntrySubmitFastPathTests {
             #expect(try await world.logSize(poll.id) == base + 2)
             #expect(Self.fastEntries(world.service) - fastBefore == fastCount)
             #expect(Self.routeCount(world.service, status: 413) == 2)
+
+            // The official's route stays on the router (authenticated): not counted as a fast entry.
+            try await connection.send(RawHTTPConnection.post(
+                "/v1/official/polls/\(poll.id.hex)/entries", try Self.bytes(try voter.entry(.sign(nil), channel: .kiosk)),
+                extra: ["Authorization: Bearer \(PnyxWorld.officialToken)"]))
+            let official = try await connection.answer()
+            #expect(official.status == 201, "\(String(decoding: official.body, as: UTF8.self))")
+            #expect(Self.fastEntries(world.service) - fastBefore == fastCount)
+            #expect(try await world.logSize(poll.id) == base + 3)
         } }
     }
 
