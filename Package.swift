@@ -173,7 +173,8 @@ let package = Package(
             dependencies: ["PnyxTestSupport", "PnyxService", "PnyxBroker", "PnyxCore", "PnyxHTTP", "PnyxPostgres", "PnyxLogStore",
                            "PnyxCrypto", "PnyxTransparency",
                            .product(name: "Hummingbird", package: "hummingbird"),
-                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "PnyxWebTests",
