@@ -17,6 +17,7 @@ final class LogAppender: @unchecked Sendable {
 
     private struct Pending {
         let payload: [UInt8]
+        let context: (any Sendable)?
         let signing: BatchSigning?
         let continuation: CheckedContinuation<Outcome, any Error>
     }
@@ -55,10 +56,10 @@ final class LogAppender: @unchecked Sendable {
     /// Queues `payload`; returns its receipt once its batch committed. With `signing`, the
     /// batch signs and stores a checkpoint of its end in its transaction (a batch signs when
     /// any of its appends asks), and the outcome carries it.
-    func append(_ payload: [UInt8], signing: BatchSigning? = nil) async throws -> Outcome {
+    func append(_ payload: [UInt8], context: (any Sendable)? = nil, signing: BatchSigning? = nil) async throws -> Outcome {
         try await withCheckedThrowingContinuation { continuation in
             let start = lock.withLock { () -> Bool in
-                pending.append(Pending(payload: payload, signing: signing, continuation: continuation))
+                pending.append(Pending(payload: payload, context: context, signing: signing, continuation: continuation))
                 if draining { return false }
                 draining = true
                 return true
@@ -82,50 +83,53 @@ final class LogAppender: @unchecked Sendable {
         }
     }
 
-    /// Writes batches one at a time. While a batch's transaction runs on a pool thread, the
-    /// next batch (whatever queued meanwhile) is hashed and encoded on top of the running
-    /// batch's expected frontier, so the CPU work overlaps the database's. If the running
-    /// batch fails, the prepared one is recomputed from a reloaded frontier.
+    /// Writes batches one at a time, all on one pool connection's thread for as long as appends
+    /// keep coming: take what is queued (up to the cap), compute it on the log's frontier,
+    /// write it, resume its waiters, take the next. Batches never pass through the Swift
+    /// concurrency pool, whose threads are busy with the callers' own work (verifying
+    /// entries, answering HTTP): one batch at a time per log is the serial part of appending,
+    /// and every hop of it through a busy queue made all waiters wait. When a write fails with
+    /// a broken connection, the drain goes on with a fresh one.
     private func drain() async {
-        let logID = self.logID
-        let observer = self.observer
-        var batch = takeBatch(stopIfEmpty: true)
-        var prepared: LogBatchWriter.Prepared? = nil
-        while !batch.isEmpty {
-            if prepared == nil, let frontier {
-                prepared = try? LogBatchWriter.prepare(logID: logID, payloads: batch.map(\.payload), frontier: frontier)
-            }
-            let ready = prepared
-            let payloads = ready == nil ? batch.map(\.payload) : []
-            let signing = batch.lazy.compactMap(\.signing).first
-            let writing = Task { [pool] in
-                try await pool.withBlockingConnection { conn in
-                    if let ready {
-                        return try LogBatchWriter.write(conn, logID: logID, prepared: ready, observer: observer, signing: signing)
-                    }
-                    return try LogBatchWriter.write(
-                        conn, logID: logID, payloads: payloads, cached: nil, observer: observer, signing: signing)
-                }
-            }
-            // Meanwhile: take the next batch and prepare it on top of this one.
-            let next = takeBatch(stopIfEmpty: false)
-            var nextPrepared: LogBatchWriter.Prepared? = nil
-            if let base = ready?.next, !next.isEmpty {
-                nextPrepared = try? LogBatchWriter.prepare(logID: logID, payloads: next.map(\.payload), frontier: base)
-            }
+        while true {
             do {
-                let committedBatch = try await writing.value
-                let newFrontier = committedBatch.prepared.next
-                let checkpoint = committedBatch.checkpoint
-                let proofs = checkpoint == nil ? nil : BatchProofs(committedBatch.prepared)
-                if let nextPrepared, newFrontier.size != nextPrepared.base.size || newFrontier.lastHash != nextPrepared.base.lastHash {
-                    prepared = nil  // the batch was redone on another base (another process appended)
-                } else {
-                    prepared = nextPrepared
+                let more = try await pool.withBlockingConnection { [self] conn in drainBatches(conn) }
+                if !more { return }
+            } catch {
+                // No connection to be had (pool closed, task cancelled): fail what is queued.
+                let failed = lock.withLock { () -> [Pending] in
+                    defer { pending.removeAll(); draining = false }
+                    return pending
                 }
+                for waiter in failed { waiter.continuation.resume(throwing: error) }
+                return
+            }
+        }
+    }
+
+    /// Writes batches on `conn` until the queue is empty (returns false: the drain ended) or the
+    /// connection broke with appends still queued (returns true: go on with another connection).
+    private func drainBatches(_ conn: PostgresConnection) -> Bool {
+        var batch = takeBatch(stopIfEmpty: true)
+        while !batch.isEmpty {
+            let payloads = batch.map(\.payload)
+            let contexts = batch.map(\.context)
+            let signing = batch.lazy.compactMap(\.signing).first
+            do {
+                let committed: CommittedBatch
+                if let frontier, let prepared = try? LogBatchWriter.prepare(
+                    logID: logID, payloads: payloads, contexts: contexts, frontier: frontier) {
+                    committed = try LogBatchWriter.write(conn, logID: logID, prepared: prepared, observer: observer, signing: signing)
+                } else {
+                    committed = try LogBatchWriter.write(
+                        conn, logID: logID, payloads: payloads, contexts: contexts, cached: nil, observer: observer, signing: signing)
+                }
+                let newFrontier = committed.prepared.next
+                let checkpoint = committed.checkpoint
+                let proofs = checkpoint == nil ? nil : BatchProofs(committed.prepared)
                 frontier = newFrontier
-                lock.withLock { committed = max(committed ?? 0, newFrontier.size) }
-                for (waiter, outcome) in zip(batch, committedBatch.outcomes()) {
+                lock.withLock { self.committed = max(self.committed ?? 0, newFrontier.size) }
+                for (waiter, outcome) in zip(batch, committed.outcomes()) {
                     switch outcome {
                     case .success(let receipt):
                         waiter.continuation.resume(returning: Outcome(receipt: receipt, checkpoint: checkpoint, proofs: proofs))
@@ -134,10 +138,10 @@ final class LogAppender: @unchecked Sendable {
                     }
                 }
             } catch let rejection as LogBatchRejection where !rejection.errors.isEmpty {
-                // The observer refused some appends: fail those, queue the others again
-                // (ahead of anything queued since), and go on from a reloaded frontier.
+                // The observer refused some appends after the batch was written: fail those,
+                // queue the others again (ahead of anything queued since), and go on from a
+                // reloaded frontier.
                 frontier = nil
-                prepared = nil
                 var retry: [Pending] = []
                 for (index, waiter) in batch.enumerated() {
                     if let error = rejection.errors[index] {
@@ -146,17 +150,20 @@ final class LogAppender: @unchecked Sendable {
                         retry.append(waiter)
                     }
                 }
-                let requeued = retry + next
-                lock.withLock { pending.insert(contentsOf: requeued, at: 0) }
-                batch = takeBatch(stopIfEmpty: true)
-                continue
+                lock.withLock { pending.insert(contentsOf: retry, at: 0) }
             } catch {
                 frontier = nil  // reload from the database next time
-                prepared = nil
                 for waiter in batch { waiter.continuation.resume(throwing: error) }
+                if !conn.isConnected {
+                    // Keep draining (the flag stays set) on a fresh connection, if anything is queued.
+                    return lock.withLock {
+                        if pending.isEmpty { draining = false }
+                        return !pending.isEmpty
+                    }
+                }
             }
-            batch = next.isEmpty ? takeBatch(stopIfEmpty: true) : next
-            if next.isEmpty { prepared = nil }
+            batch = takeBatch(stopIfEmpty: true)
         }
+        return false
     }
 }

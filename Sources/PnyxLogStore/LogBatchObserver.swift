@@ -12,6 +12,9 @@ public struct LogBatch: Sendable {
     public let previousHash: MerkleHash
     /// The payloads, in log order.
     public let payloads: [[UInt8]]
+    /// What each payload's appender handed along with it (``LogStore/append(logID:payload:signer:context:)``;
+    /// nil when nothing), in the same order: in memory only, never stored.
+    public let contexts: [(any Sendable)?]
     /// Their entry hashes, in the same order.
     public let entryHashes: [MerkleHash]
 
@@ -27,7 +30,7 @@ public struct LogBatch: Sendable {
 ///
 /// Both calls run on a pool thread while the log's append lock is held (batches of one log
 /// never overlap, in this process or any other), in this order:
-/// 1. ``screen(logID:payloads:connection:)``, before anything of the batch is written: it
+/// 1. ``screen(logID:payloads:contexts:connection:)``, before anything of the batch is written: it
 ///    reads (never writes) and names the payloads to refuse. The refused appends fail with
 ///    their errors and are dropped from the batch; the others are written in this same
 ///    transaction (no rollback, no second transaction).
@@ -36,16 +39,19 @@ public struct LogBatch: Sendable {
 ///    appends with the error, except ``LogBatchRejection``: the appends it names fail with
 ///    their own errors and the others are retried in a new batch.
 public protocol LogBatchObserver: Sendable {
-    /// Which of `payloads` (the batch about to be appended to `logID`, in order) to refuse:
-    /// index → the error its caller receives. Reads only; the default refuses nothing.
-    func screen(logID: [UInt8], payloads: [[UInt8]], connection: PostgresConnection) throws -> [Int: any Error]
+    /// Which of `payloads` (the batch about to be appended to `logID`, in order, with their
+    /// ``LogBatch/contexts``) to refuse: index → the error its caller receives. Reads only;
+    /// the default refuses nothing.
+    func screen(logID: [UInt8], payloads: [[UInt8]], contexts: [(any Sendable)?], connection: PostgresConnection) throws -> [Int: any Error]
 
     /// Inspects `batch` and writes derived rows with `connection` (inside the transaction).
     func batchWillCommit(_ batch: LogBatch, connection: PostgresConnection) throws
 }
 
 extension LogBatchObserver {
-    public func screen(logID: [UInt8], payloads: [[UInt8]], connection: PostgresConnection) throws -> [Int: any Error] { [:] }
+    public func screen(logID: [UInt8], payloads: [[UInt8]], contexts: [(any Sendable)?], connection: PostgresConnection) throws -> [Int: any Error] {
+        [:]
+    }
 }
 
 /// Thrown by a ``LogBatchObserver`` to refuse some appends of a batch: each refused append

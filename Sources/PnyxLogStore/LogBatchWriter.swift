@@ -24,7 +24,7 @@ struct BatchSigning: Sendable {
 struct CommittedBatch: Sendable {
     let prepared: LogBatchWriter.Prepared
     let checkpoint: StoredCheckpoint?
-    /// Appends refused by ``LogBatchObserver/screen(logID:payloads:connection:)``: index in the
+    /// Appends refused by ``LogBatchObserver/screen(logID:payloads:contexts:connection:)``: index in the
     /// payloads given to the writer → the error. `prepared` holds the others, in order.
     var refused: [Int: any Error] = [:]
 
@@ -84,13 +84,13 @@ enum LogBatchWriter {
     /// gapless), so our COPY hits the primary key and the batch is redone once from a
     /// reloaded frontier, still under the lock.
     static func write(
-        _ connection: PostgresConnection, logID: [UInt8], payloads: [[UInt8]], cached: LogFrontier?,
-        observer: (any LogBatchObserver)? = nil, signing: BatchSigning? = nil
+        _ connection: PostgresConnection, logID: [UInt8], payloads: [[UInt8]], contexts: [(any Sendable)?]? = nil,
+        cached: LogFrontier?, observer: (any LogBatchObserver)? = nil, signing: BatchSigning? = nil
     ) throws -> CommittedBatch {
         if let cached {
             do {
                 return try inTransaction(connection, logID, signing: signing != nil) { conn in
-                    try insert(conn, logID: logID, prepare(logID: logID, payloads: payloads, frontier: cached),
+                    try insert(conn, logID: logID, prepare(logID: logID, payloads: payloads, contexts: contexts, frontier: cached),
                                observer: observer, signing: signing)
                 }
             } catch let error as PostgresError where error.code == .uniqueViolation {
@@ -98,7 +98,7 @@ enum LogBatchWriter {
             }
         }
         return try inTransaction(connection, logID, signing: signing != nil) { conn in
-            try reloadAndInsert(conn, logID: logID, payloads: payloads, observer: observer, signing: signing)
+            try reloadAndInsert(conn, logID: logID, payloads: payloads, contexts: contexts, observer: observer, signing: signing)
         }
     }
 
@@ -151,6 +151,8 @@ enum LogBatchWriter {
     /// `storedHashCount(base.size)` on), which with `base.roots` prove every entry of the batch.
     struct Prepared: Sendable {
         let payloads: [[UInt8]]
+        /// The payloads' contexts (``LogBatch/contexts``), in the same order.
+        let contexts: [(any Sendable)?]
         let base: LogFrontier
         let receipts: [LogReceipt]
         let entries: [UInt8]
@@ -172,7 +174,8 @@ enum LogBatchWriter {
             }
         } catch let error as PostgresError where error.code == .uniqueViolation {
             return try inTransaction(connection, logID, signing: signing != nil) { conn in
-                try reloadAndInsert(conn, logID: logID, payloads: prepared.payloads, observer: observer, signing: signing)
+                try reloadAndInsert(
+                    conn, logID: logID, payloads: prepared.payloads, contexts: prepared.contexts, observer: observer, signing: signing)
             }
         }
     }
@@ -180,12 +183,12 @@ enum LogBatchWriter {
     /// Under the lock(s): reloads the frontier from the database, checks it against the latest
     /// checkpoint when signing, and writes the batch on it.
     private static func reloadAndInsert(
-        _ conn: PostgresConnection, logID: [UInt8], payloads: [[UInt8]], observer: (any LogBatchObserver)?,
+        _ conn: PostgresConnection, logID: [UInt8], payloads: [[UInt8]], contexts: [(any Sendable)?]?, observer: (any LogBatchObserver)?,
         signing: BatchSigning?
     ) throws -> CommittedBatch {
         let frontier = try load(conn, logID: logID, head: head(conn, logID))
         if signing != nil { try checkAgainstLatestCheckpoint(conn, logID: logID, frontier: frontier) }
-        return try insert(conn, logID: logID, prepare(logID: logID, payloads: payloads, frontier: frontier),
+        return try insert(conn, logID: logID, prepare(logID: logID, payloads: payloads, contexts: contexts, frontier: frontier),
                           observer: observer, signing: signing)
     }
 
@@ -220,11 +223,13 @@ enum LogBatchWriter {
         var prepared = screened
         var refused: [Int: any Error] = [:]
         if let observer {
-            refused = try observer.screen(logID: logID, payloads: prepared.payloads, connection: conn)
+            refused = try observer.screen(logID: logID, payloads: prepared.payloads, contexts: prepared.contexts, connection: conn)
                 .filter { prepared.payloads.indices.contains($0.key) }
             if !refused.isEmpty {
-                let kept = prepared.payloads.indices.filter { refused[$0] == nil }.map { prepared.payloads[$0] }
-                prepared = try prepare(logID: logID, payloads: kept, frontier: prepared.base)
+                let kept = prepared.payloads.indices.filter { refused[$0] == nil }
+                prepared = try prepare(
+                    logID: logID, payloads: kept.map { prepared.payloads[$0] }, contexts: kept.map { prepared.contexts[$0] },
+                    frontier: prepared.base)
                 if kept.isEmpty { return CommittedBatch(prepared: prepared, checkpoint: nil, refused: refused) }
             }
         }
@@ -243,7 +248,7 @@ enum LogBatchWriter {
         if let observer {
             let batch = LogBatch(
                 logID: logID, firstPosition: prepared.base.size, previousHash: prepared.base.lastHash,
-                payloads: prepared.payloads, entryHashes: prepared.receipts.map(\.entryHash))
+                payloads: prepared.payloads, contexts: prepared.contexts, entryHashes: prepared.receipts.map(\.entryHash))
             try observer.batchWillCommit(batch, connection: conn)
         }
         guard let signing, prepared.next.size > 0 else { return CommittedBatch(prepared: prepared, checkpoint: nil) }
@@ -256,7 +261,10 @@ enum LogBatchWriter {
     }
 
     /// Computes a batch on top of `frontier` (pure CPU: hashes and COPY encoding).
-    static func prepare(logID: [UInt8], payloads: [[UInt8]], frontier: LogFrontier) throws -> Prepared {
+    /// `contexts` (nil: none) travel with the payloads to the observer.
+    static func prepare(
+        logID: [UInt8], payloads: [[UInt8]], contexts: [(any Sendable)?]? = nil, frontier: LogFrontier
+    ) throws -> Prepared {
         let start = frontier.size
         var receipts: [LogReceipt] = []
         receipts.reserveCapacity(payloads.count)
@@ -310,7 +318,7 @@ enum LogBatchWriter {
         }
         let next = LogFrontier(size: newSize, lastHash: previous, roots: newRoots)
         return Prepared(
-            payloads: payloads, base: frontier, receipts: receipts, entries: entries.bytes, hashes: hashes.bytes,
+            payloads: payloads, contexts: contexts ?? Array(repeating: nil, count: payloads.count), base: frontier, receipts: receipts, entries: entries.bytes, hashes: hashes.bytes,
             next: next, root: try next.root(), stored: stored)
     }
 }

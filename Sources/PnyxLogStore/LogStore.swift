@@ -115,7 +115,12 @@ public final class LogStore: Sendable {
     /// The checkpoint is checked against the latest stored one whenever the appender reloads
     /// the log from the database (first batch, another process appended, a failed batch):
     /// `logstore.checkpoint_inconsistent` if they disagree.
-    public func append(logID: [UInt8], payload: [UInt8], signer: NoteSigner) async throws -> CheckpointedReceipt {
+    ///
+    /// `context` goes to the observer with the payload (``LogBatch/contexts``): in memory
+    /// only, for example the payload already decoded, never stored.
+    public func append(
+        logID: [UInt8], payload: [UInt8], signer: NoteSigner, context: (any Sendable)? = nil
+    ) async throws -> CheckpointedReceipt {
         guard payload.count <= LogLeaf.maximumPayloadCount else {
             throw TransparencyError(.logPayloadTooLarge, "payload of \(payload.count) bytes exceeds \(LogLeaf.maximumPayloadCount)")
         }
@@ -126,7 +131,7 @@ public final class LogStore: Sendable {
         guard signer.verifier.verifierKey == info.verifierKey else {
             throw LogStoreError(.signerMismatch, "the signer \(signer.name) is not the key of log \(logID.hexString)")
         }
-        let outcome = try await appender.append(payload, signing: BatchSigning(signer: signer, info: info))
+        let outcome = try await appender.append(payload, context: context, signing: BatchSigning(signer: signer, info: info))
         guard let checkpoint = outcome.checkpoint, let proofs = outcome.proofs else {
             throw LogStoreError(.corrupt, "the batch of entry \(outcome.receipt.position) committed without its checkpoint")
         }

@@ -57,10 +57,12 @@ extension PetitionService {
         }
         defer { reservations.release(poll: id, nullifier: nullifier) }
 
-        let payload = try LogRecord(recordedAt: LogRecord.coarse(time), body: .entry(entry)).leafPayload()
+        let record = LogRecord(recordedAt: LogRecord.coarse(time), body: .entry(entry))
+        let payload = try record.leafPayload()
+        let facts = TallyKeeper.EntryFacts(record: record, digest: SHA256.hash(entry.canonicalBytes), credentialHash: credentialHash)
         if case .official(let name) = submitter { keeper.attribute(payload: payload, to: name) }
         defer { if case .official = submitter { keeper.forgetAttribution(payload: payload) } }
-        let committed = try await store.append(logID: id.bytes, payload: payload, signer: signer)
+        let committed = try await store.append(logID: id.bytes, payload: payload, signer: signer, context: facts)
         return try await receipt(for: committed, poll: id)
     }
 

@@ -98,17 +98,30 @@ final class TallyKeeper: LogBatchObserver, @unchecked Sendable {
         }
     }
 
-    static func lookups(_ conn: PostgresConnection, pollID: PollID, payloads: [[UInt8]]) throws -> Lookups {
+    /// What the service hands the log store with an entry's payload (its context): the record
+    /// the payload encodes and the entry's digest and credential hash, computed while the
+    /// entry was checked, so the append transaction (one batch at a time) neither decodes
+    /// the payload again nor hashes it.
+    struct EntryFacts: Sendable {
+        let record: LogRecord
+        let digest: [UInt8]
+        let credentialHash: [UInt8]
+    }
+
+    static func lookups(
+        _ conn: PostgresConnection, pollID: PollID, payloads: [[UInt8]], contexts: [(any Sendable)?]
+    ) throws -> Lookups {
         _ = try conn.queryPrepared(Self.genericPlansSQL)  // prepared once per connection: no parse per batch
-        let records = payloads.map { try? LogRecord(leafPayload: $0) }
+        let facts = payloads.indices.map { index in index < contexts.count ? contexts[index] as? EntryFacts : nil }
+        let records = zip(payloads, facts).map { payload, known in known?.record ?? (try? LogRecord(leafPayload: payload)) }
         var nullifiers: [[UInt8]] = []
         var digests: [[UInt8]?] = []
         var credentialHashes: [[UInt8]?] = []
-        for record in records {
+        for (record, known) in zip(records, facts) {
             if case .entry(let entry)? = record?.body {
                 nullifiers.append(entry.nullifier.rawRepresentation)
-                digests.append(SHA256.hash(entry.canonicalBytes))
-                credentialHashes.append(SHA256.hash(entry.credential.canonicalBytes))
+                digests.append(known?.digest ?? SHA256.hash(entry.canonicalBytes))
+                credentialHashes.append(known?.credentialHash ?? SHA256.hash(entry.credential.canonicalBytes))
             } else {
                 digests.append(nil)
                 credentialHashes.append(nil)
@@ -152,8 +165,12 @@ final class TallyKeeper: LogBatchObserver, @unchecked Sendable {
     /// Before the batch is written: reads what the database holds for its entries and refuses
     /// replays and one-time keys bound to another credential (``refusals(_:)``), so one bad
     /// entry never rolls its batch back. The lookups are kept for ``batchWillCommit(_:connection:)``.
-    func screen(logID: [UInt8], payloads: [[UInt8]], connection conn: PostgresConnection) throws -> [Int: any Error] {
-        let found = try Self.lookups(conn, pollID: try PollID(bytes: logID), payloads: payloads)
+    /// An entry's record, digest and credential hash come from its ``EntryFacts`` context when
+    /// the service gave one (decoded and hashed from the payload otherwise).
+    func screen(
+        logID: [UInt8], payloads: [[UInt8]], contexts: [(any Sendable)?], connection conn: PostgresConnection
+    ) throws -> [Int: any Error] {
+        let found = try Self.lookups(conn, pollID: try PollID(bytes: logID), payloads: payloads, contexts: contexts)
         let refused = Self.refusals(found)
         let kept = refused.isEmpty ? found : found.keeping(payloads.indices.filter { refused[$0] == nil })
         lock.withLock { screened[logID] = kept }
@@ -169,7 +186,7 @@ final class TallyKeeper: LogBatchObserver, @unchecked Sendable {
     func batchWillCommit(_ batch: LogBatch, connection conn: PostgresConnection) throws {
         let pollID = try PollID(bytes: batch.logID)
         let found = try takeScreened(batch.logID, payloads: batch.payloads)
-            ?? Self.lookups(conn, pollID: pollID, payloads: batch.payloads)
+            ?? Self.lookups(conn, pollID: pollID, payloads: batch.payloads, contexts: batch.contexts)
         let records = found.records
         let known = found.known
         // Take the tally out of the cache: this batch owns it (no copy-on-write copy).

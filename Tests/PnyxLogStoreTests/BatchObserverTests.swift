@@ -111,7 +111,7 @@ private final class ScreeningObserver: LogBatchObserver, @unchecked Sendable {
 
     var commitCalls: Int { lock.withLock { calls } }
 
-    func screen(logID: [UInt8], payloads: [[UInt8]], connection: PostgresConnection) throws -> [Int: any Error] {
+    func screen(logID: [UInt8], payloads: [[UInt8]], contexts: [(any Sendable)?], connection: PostgresConnection) throws -> [Int: any Error] {
         lock.withLock { screenedPayloads += payloads.count }
         var refused: [Int: any Error] = [:]
         for (index, payload) in payloads.enumerated() where payload.starts(with: Array("dup".utf8)) {
