@@ -84,31 +84,75 @@ final class IssuanceLookupBatcher: @unchecked Sendable {
         }
     }
 
+    /// Runs the batches one after another on one pool connection's thread for as long as
+    /// requests keep coming: the Swift concurrency pool's threads are busy signing, and a
+    /// batch that went through them (a task, then a hop back with its answers) waited behind
+    /// that work while every request of the next batch waited for it. A broken connection
+    /// ends its use; the drain goes on with a fresh one.
     private func drain() async {
-        var batch = takeBatch()
-        while !batch.isEmpty {
-            let keys = batch.map { (pollID: $0.pollID, tokenHash: $0.tokenHash) }
-            metrics.credentialLookupBatches.increment()
-            metrics.credentialLookups.increment(by: keys.count)
+        while true {
             do {
-                let found = try await pool.withBlockingConnection { conn in try Self.lookup(keys, on: conn) }
-                for (waiter, answer) in zip(batch, found) { waiter.continuation.resume(returning: answer) }
+                let more = try await pool.withBlockingConnection { [self] conn in try lookUpBatches(on: conn) }
+                if !more { return }
             } catch {
-                for waiter in batch { waiter.continuation.resume(throwing: error) }
+                // No connection to be had, or the plan setting failed: fail what is queued.
+                let failed = lock.withLock { () -> [Pending] in
+                    defer { pending.removeAll(); draining = false }
+                    return pending
+                }
+                for waiter in failed { waiter.continuation.resume(throwing: error) }
+                return
             }
-            batch = takeBatch()
         }
+    }
+
+    /// Answers batches on `conn` until none is queued (false) or the connection broke with
+    /// requests still queued (true: go on with another connection).
+    private func lookUpBatches(on conn: PostgresConnection) throws -> Bool {
+        try Self.withGenericPlans(conn) {
+            var batch = takeBatch()
+            while !batch.isEmpty {
+                let keys = batch.map { (pollID: $0.pollID, tokenHash: $0.tokenHash) }
+                metrics.credentialLookupBatches.increment()
+                metrics.credentialLookups.increment(by: keys.count)
+                do {
+                    let found = try Self.lookupRows(keys, on: conn)
+                    for (waiter, answer) in zip(batch, found) { waiter.continuation.resume(returning: answer) }
+                } catch {
+                    for waiter in batch { waiter.continuation.resume(throwing: error) }
+                    if !conn.isConnected {
+                        return lock.withLock {
+                            if pending.isEmpty { draining = false }
+                            return !pending.isEmpty
+                        }
+                    }
+                }
+                batch = takeBatch()
+            }
+            return false
+        }
+    }
+
+    /// Runs `body` under the generic plan (one primary-key probe per table and request), not
+    /// a custom plan made again on every call: with the arrays as parameters every custom plan
+    /// looks cheaper to PostgreSQL, which would plan the four-way join for each batch.
+    static func withGenericPlans<T>(_ conn: PostgresConnection, _ body: () throws -> T) throws -> T {
+        try conn.executeScript("SET plan_cache_mode = force_generic_plan")
+        defer { if conn.isConnected { try? conn.executeScript("RESET plan_cache_mode") } }
+        return try body()
     }
 
     /// One batch's statement: the answer to each of `keys`, in order (nil: no such session).
     static func lookup(_ keys: [(pollID: PollID, tokenHash: [UInt8])], on conn: PostgresConnection) throws
         -> [SessionIssuanceLookup?]
     {
-        // The generic plan (one primary-key probe per table and request), not a custom plan
-        // made again on every call: with the arrays as parameters every custom plan looks
-        // cheaper to PostgreSQL, which would plan the four-way join for each batch.
-        try conn.executeScript("SET plan_cache_mode = force_generic_plan")
-        defer { try? conn.executeScript("RESET plan_cache_mode") }
+        try withGenericPlans(conn) { try lookupRows(keys, on: conn) }
+    }
+
+    /// ``lookup(_:on:)`` without setting the plan mode (the drain sets it once for its batches).
+    static func lookupRows(_ keys: [(pollID: PollID, tokenHash: [UInt8])], on conn: PostgresConnection) throws
+        -> [SessionIssuanceLookup?]
+    {
         let rows = try conn.queryPrepared(
             lookupSQL, [BinaryArray.bytea(keys.map(\.pollID.bytes)), BinaryArray.bytea(keys.map(\.tokenHash))])
         var out = [SessionIssuanceLookup?](repeating: nil, count: keys.count)
