@@ -90,20 +90,17 @@ final class IssuanceLookupBatcher: @unchecked Sendable {
     /// that work while every request of the next batch waited for it. A broken connection
     /// ends its use; the drain goes on with a fresh one.
     private func drain() async {
-        while true {
-            do {
-                let more = try await pool.withBlockingConnection { [self] conn in try lookUpBatches(on: conn) }
-                if !more { return }
-            } catch {
-                // No connection to be had, or the plan setting failed: fail what is queued.
-                let failed = lock.withLock { () -> [Pending] in
-                    defer { pending.removeAll(); draining = false }
-                    return pending
-                }
-                for waiter in failed { waiter.continuation.resume(throwing: error) }
-                return
-            }
+        await pool.drainBatches({ [self] conn in try lookUpBatches(on: conn) }, failing: failQueued)
+    }
+
+    /// Fails every queued request with `error` (no connection to be had, or the plan setting
+    /// failed) and ends the drain.
+    private func failQueued(_ error: any Error) {
+        let failed = lock.withLock { () -> [Pending] in
+            defer { pending.removeAll(); draining = false }
+            return pending
         }
+        for waiter in failed { waiter.continuation.resume(throwing: error) }
     }
 
     /// Answers batches on `conn` until none is queued (false) or the connection broke with

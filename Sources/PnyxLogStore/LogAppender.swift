@@ -91,25 +91,21 @@ final class LogAppender: @unchecked Sendable {
     /// and every hop of it through a busy queue made all waiters wait. When a write fails with
     /// a broken connection, the drain goes on with a fresh one.
     private func drain() async {
-        while true {
-            do {
-                let more = try await pool.withBlockingConnection { [self] conn in drainBatches(conn) }
-                if !more { return }
-            } catch {
-                // No connection to be had (pool closed, task cancelled): fail what is queued.
-                let failed = lock.withLock { () -> [Pending] in
-                    defer { pending.removeAll(); draining = false }
-                    return pending
-                }
-                for waiter in failed { waiter.continuation.resume(throwing: error) }
-                return
-            }
+        await pool.drainBatches({ [self] conn in writeBatches(on: conn) }, failing: failQueued)
+    }
+
+    /// Fails every queued append with `error` (no connection to be had) and ends the drain.
+    private func failQueued(_ error: any Error) {
+        let failed = lock.withLock { () -> [Pending] in
+            defer { pending.removeAll(); draining = false }
+            return pending
         }
+        for waiter in failed { waiter.continuation.resume(throwing: error) }
     }
 
     /// Writes batches on `conn` until the queue is empty (returns false: the drain ended) or the
     /// connection broke with appends still queued (returns true: go on with another connection).
-    private func drainBatches(_ conn: PostgresConnection) -> Bool {
+    private func writeBatches(on conn: PostgresConnection) -> Bool {
         var batch = takeBatch(stopIfEmpty: true)
         while !batch.isEmpty {
             let payloads = batch.map(\.payload)

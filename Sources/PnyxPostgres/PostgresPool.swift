@@ -109,6 +109,25 @@ public final class PostgresPool: Sendable {
         try await withConnection { try await $0.withBlockingConnection(body) }
     }
 
+    /// Runs a queue's batches on one connection's thread, for a drain that must not pass
+    /// through the Swift concurrency pool between batches: `batches` runs on the worker thread
+    /// and returns false when nothing is left queued (the drain ends), true when the connection
+    /// broke with work still queued (it runs again on a fresh connection). When no connection
+    /// can be had (pool closed, task cancelled) or `batches` throws, `fail` gets the error and
+    /// the drain ends.
+    public func drainBatches(
+        _ batches: @escaping @Sendable (PostgresConnection) throws -> Bool, failing fail: (any Error) -> Void
+    ) async {
+        while true {
+            do {
+                guard try await withBlockingConnection(batches) else { return }
+            } catch {
+                fail(error)
+                return
+            }
+        }
+    }
+
     /// Runs one statement on any connection.
     public func query(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> PostgresRows {
         try await withBlockingConnection { try $0.query(sql, parameters) }

@@ -8,6 +8,21 @@ import Testing
 
 @Suite("Concurrent submissions and the append transaction's own checks")
 struct ConcurrencyTests {
+    /// Submits `entries` concurrently over HTTP; each one's error code (nil: 201), in order.
+    static func submitAtOnce(_ entries: [Entry], to world: PnyxWorld) async throws -> [String?] {
+        try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+            for (index, entry) in entries.enumerated() {
+                group.addTask {
+                    let response = try await world.submit(entry)
+                    return (index, response.status == .created ? nil : response.errorCode)
+                }
+            }
+            var codes = [String?](repeating: "unset", count: entries.count)
+            for try await (index, code) in group { codes[index] = code }
+            return codes
+        }
+    }
+
     @Test("one one-time key, two credentials, submitted at once: exactly one is accepted")
     func concurrentNullifier() async throws {
         try await PnyxWorld.with { world in
@@ -17,17 +32,7 @@ struct ConcurrencyTests {
             let b = try await world.citizen("R2", poll: poll, oneTime: shared)
             let others = [try await world.citizen("R3", poll: poll), try await world.citizen("R4", poll: poll)]
             let entries = [try a.entry(.sign(nil)), try b.entry(.sign(nil))] + (try others.map { try $0.entry(.sign(nil)) })
-            let codes = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
-                for (index, entry) in entries.enumerated() {
-                    group.addTask {
-                        let response = try await world.submit(entry)
-                        return (index, response.status == .created ? nil : response.errorCode)
-                    }
-                }
-                var codes = [String?](repeating: "unset", count: entries.count)
-                for try await (index, code) in group { codes[index] = code }
-                return codes
-            }
+            let codes = try await Self.submitAtOnce(entries, to: world)
             #expect(codes[2] == nil && codes[3] == nil)
             #expect(Set([codes[0], codes[1]]) == Set([nil, "entry.nullifier_reused"]))
             let tally = try await world.tally(poll.id)
@@ -49,17 +54,7 @@ struct ConcurrencyTests {
             for resident in ["R3", "R4", "R5", "R7", "R8"] { fresh.append(try await world.citizen(resident, poll: poll).entry(.sign(nil))) }
             // The same exact entry three times more, one entry reusing R1's one-time key, five fresh entries: all at once.
             let entries = [accepted, accepted, accepted, try shared.entry(.sign(nil))] + fresh
-            let codes = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
-                for (index, entry) in entries.enumerated() {
-                    group.addTask {
-                        let response = try await world.submit(entry)
-                        return (index, response.status == .created ? nil : response.errorCode)
-                    }
-                }
-                var codes = [String?](repeating: "unset", count: entries.count)
-                for try await (index, code) in group { codes[index] = code }
-                return codes
-            }
+            let codes = try await Self.submitAtOnce(entries, to: world)
             #expect(codes[0..<3].allSatisfy { $0 == "entry.replayed" })
             #expect(codes[3] == "entry.nullifier_reused")
             #expect(codes[4...].allSatisfy { $0 == nil })
