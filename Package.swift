@@ -70,13 +70,16 @@ let package = Package(
         .target(
             name: "PnyxHTTP",
             dependencies: ["PnyxCore", "PnyxLogStore", "PnyxPostgres", "PnyxTransparency", "PnyxCrypto",
-                           .product(name: "Hummingbird", package: "hummingbird")],
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOHTTPTypes", package: "swift-nio-extras")],
             swiftSettings: swiftSettings),
         .target(
             name: "PnyxBroker",
             dependencies: ["PnyxCore", "PnyxHTTP", "PnyxPostgres", "PnyxLogStore", "PnyxCrypto",
                            "PnyxTransparency",
                            .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
         .target(

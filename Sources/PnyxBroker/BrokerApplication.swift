@@ -1,4 +1,5 @@
 public import Hummingbird
+public import NIOCore
 import Logging
 import PnyxHTTP
 import PnyxLogStore
@@ -22,12 +23,27 @@ import PnyxTransparency
 /// - every route answers CORS (any origin, bearer tokens only) for the citizen web pages;
 /// - operations: `GET /healthz` and `GET /metrics` (Prometheus text format, ``BrokerMetrics``
 ///   and the HTTP counters), both at the root.
-public func buildBrokerApplication(broker: Broker) -> some ApplicationProtocol {
+///
+/// Residents' `POST /v1/polls/{poll}/credential` (without query string or `Origin` header) is
+/// answered before the router, on the connection's event loop, by a ``PnyxHTTP/FastRouteHandler``
+/// with ``CredentialResponder``, whose answers and metrics are the router's (plus
+/// `pnyx_http_fast_credentials_total`); `credentialFastPath: false` leaves it to the router
+/// (for comparisons: tests, benchmarks). `address` defaults to the configuration's host and
+/// port; `onServerRunning` is called with the listening channel (benchmarks read its port).
+public func buildBrokerApplication(
+    broker: Broker, address: BindAddress? = nil, credentialFastPath: Bool = true,
+    onServerRunning: @escaping @Sendable (any NIOCore.Channel) async -> Void = { _ in }
+) -> some ApplicationProtocol {
     let router = buildBrokerRouter(broker: broker)
+    let serverName = "pnyx-broker"
+    let credentials = CredentialResponder(broker: broker, serverName: serverName)
     return Application(
         router: router,
-        configuration: .init(address: .hostname(broker.configuration.host, port: broker.configuration.port),
-                             serverName: "pnyx-broker"),
+        server: .http1(configuration: .init(additionalChannelHandlers: credentialFastPath
+            ? [FastRouteHandler(responder: credentials)] : [])),
+        configuration: .init(address: address ?? .hostname(broker.configuration.host, port: broker.configuration.port),
+                             serverName: serverName),
+        onServerRunning: onServerRunning,
         logger: broker.logger)
 }
 

@@ -92,7 +92,10 @@ extension Request {
     }
 
     /// The bearer token of the `Authorization` header, if any.
-    public var bearerToken: String? {
+    public var bearerToken: String? { Self.bearerToken(in: headers) }
+
+    /// The bearer token of the `Authorization` header of `headers`, if any (as ``bearerToken``).
+    public static func bearerToken(in headers: HTTPFields) -> String? {
         guard let value = headers[.authorization] else { return nil }
         let prefix = "Bearer "
         guard value.count > prefix.count, value.lowercased().hasPrefix(prefix.lowercased()) else { return nil }

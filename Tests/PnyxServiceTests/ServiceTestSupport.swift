@@ -223,3 +223,6 @@ extension TestResponse {
 
     var bytes: [UInt8] { Array(body.readableBytesView) }
 }
+
+/// The raw loopback connection of the shared test support (``PnyxTestSupport/RawHTTPConnection``).
+typealias RawHTTPConnection = PnyxTestSupport.RawHTTPConnection

@@ -7,23 +7,23 @@ import Glibc
 /// pipelined requests in one send, an answer's exact header lines, a connection closed before
 /// its answer. Blocking socket calls, run on a thread of their own (never on the concurrency
 /// pool the server's tasks need); a 60 s receive timeout turns a hang into a failure.
-final class RawHTTPConnection: @unchecked Sendable {
+public final class RawHTTPConnection: @unchecked Sendable {
     /// One answer as received.
-    struct Answer: Sendable {
+    public struct Answer: Sendable {
         /// The status line, e.g. `HTTP/1.1 201 Created`.
-        var statusLine: String
+        public var statusLine: String
         /// The header lines in order, `name: value`, as received.
-        var headerLines: [String]
-        var body: [UInt8]
+        public var headerLines: [String]
+        public var body: [UInt8]
 
-        var status: Int { Int(statusLine.split(separator: " ")[1]) ?? 0 }
+        public var status: Int { Int(statusLine.split(separator: " ")[1]) ?? 0 }
 
         /// The header lines with the `Date` value replaced (it changes every second).
-        var headerLinesWithoutDate: [String] {
+        public var headerLinesWithoutDate: [String] {
             headerLines.map { $0.lowercased().hasPrefix("date:") ? "date: (any)" : $0 }
         }
 
-        func header(_ name: String) -> String? {
+        public func header(_ name: String) -> String? {
             let prefix = name.lowercased() + ":"
             return headerLines.first { $0.lowercased().hasPrefix(prefix) }.map {
                 String($0.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)
@@ -31,8 +31,8 @@ final class RawHTTPConnection: @unchecked Sendable {
         }
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
     private let socket: Int32
@@ -41,7 +41,7 @@ final class RawHTTPConnection: @unchecked Sendable {
     private init(socket: Int32) { self.socket = socket }
 
     /// Connects to 127.0.0.1:`port`.
-    static func connect(port: Int) async throws -> RawHTTPConnection {
+    public static func connect(port: Int) async throws -> RawHTTPConnection {
         try await blocking {
             let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard fd >= 0 else { throw Failure(description: "socket() failed") }
@@ -63,7 +63,7 @@ final class RawHTTPConnection: @unchecked Sendable {
     }
 
     /// Sends `bytes` in one `send`.
-    func send(_ bytes: [UInt8]) async throws {
+    public func send(_ bytes: [UInt8]) async throws {
         try await Self.blocking { [socket] in
             var sent = 0
             while sent < bytes.count {
@@ -75,13 +75,13 @@ final class RawHTTPConnection: @unchecked Sendable {
     }
 
     /// Reads the next answer (its body by `Content-Length`).
-    func answer() async throws -> Answer {
+    public func answer() async throws -> Answer {
         try await Self.blocking { try self.readAnswer() }
     }
 
     /// True when the server closed the connection (a read returns end of file) with nothing
     /// more to read.
-    func isClosedByServer() async throws -> Bool {
+    public func isClosedByServer() async throws -> Bool {
         try await Self.blocking {
             if !self.received.isEmpty { return false }
             var buffer = [UInt8](repeating: 0, count: 1024)
@@ -93,7 +93,7 @@ final class RawHTTPConnection: @unchecked Sendable {
     private var closed = false
 
     /// Closes the socket (once).
-    func close() {
+    public func close() {
         guard !closed else { return }
         closed = true
         _ = Glibc.close(socket)
@@ -140,14 +140,14 @@ final class RawHTTPConnection: @unchecked Sendable {
 
 extension RawHTTPConnection {
     /// The bytes of `POST path` with a JSON `body` (and `extra` header lines).
-    static func post(_ path: String, _ body: [UInt8], extra: [String] = []) -> [UInt8] {
+    public static func post(_ path: String, _ body: [UInt8], extra: [String] = []) -> [UInt8] {
         var head = "POST \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n"
         for line in extra { head += line + "\r\n" }
         return Array((head + "\r\n").utf8) + body
     }
 
     /// The bytes of `GET path`.
-    static func get(_ path: String) -> [UInt8] {
+    public static func get(_ path: String) -> [UInt8] {
         Array("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8)
     }
 }
