@@ -32,8 +32,11 @@ final class LogAppender: @unchecked Sendable {
     private var draining = false
     private var committed: Int64?
     private var info: LogInfo?
-    // Touched only by the single drain task.
+    // Touched only by the running drain (one at a time).
     private var frontier: LogFrontier?
+    /// Computes the next batch while one is written: a serial queue of its own, not the Swift
+    /// concurrency pool (whose threads may all be busy).
+    private let preparer = DispatchQueue(label: "pnyx.log.prepare")
 
     init(logID: [UInt8], pool: PostgresPool, maxBatch: Int, observer: (any LogBatchObserver)? = nil) {
         self.logID = logID
@@ -105,17 +108,35 @@ final class LogAppender: @unchecked Sendable {
 
     /// Writes batches on `conn` until the queue is empty (returns false: the drain ended) or the
     /// connection broke with appends still queued (returns true: go on with another connection).
+    /// While a batch is written, the appends queued meanwhile are taken as the next batch and
+    /// hashed and encoded on top of the running batch's expected frontier on ``preparer``'s
+    /// thread, so that CPU work overlaps the database's; if the running batch ends elsewhere
+    /// (refusals, failure, another process), the next one is computed again.
     private func writeBatches(on conn: PostgresConnection) -> Bool {
         var batch = takeBatch(stopIfEmpty: true)
+        var ready: LogBatchWriter.Prepared? = nil
         while !batch.isEmpty {
             let payloads = batch.map(\.payload)
             let contexts = batch.map(\.context)
             let signing = batch.lazy.compactMap(\.signing).first
+            if ready == nil, let frontier {
+                ready = try? LogBatchWriter.prepare(logID: logID, payloads: payloads, contexts: contexts, frontier: frontier)
+            }
+            let next = takeBatch(stopIfEmpty: false)
+            let ahead = PreparedAhead()
+            if let base = ready?.next, !next.isEmpty {
+                let logID = self.logID
+                preparer.async {
+                    ahead.set(try? LogBatchWriter.prepare(
+                        logID: logID, payloads: next.map(\.payload), contexts: next.map(\.context), frontier: base))
+                }
+            } else {
+                ahead.set(nil)
+            }
             do {
                 let committed: CommittedBatch
-                if let frontier, let prepared = try? LogBatchWriter.prepare(
-                    logID: logID, payloads: payloads, contexts: contexts, frontier: frontier) {
-                    committed = try LogBatchWriter.write(conn, logID: logID, prepared: prepared, observer: observer, signing: signing)
+                if let ready {
+                    committed = try LogBatchWriter.write(conn, logID: logID, prepared: ready, observer: observer, signing: signing)
                 } else {
                     committed = try LogBatchWriter.write(
                         conn, logID: logID, payloads: payloads, contexts: contexts, cached: nil, observer: observer, signing: signing)
@@ -123,6 +144,12 @@ final class LogAppender: @unchecked Sendable {
                 let newFrontier = committed.prepared.next
                 let checkpoint = committed.checkpoint
                 let proofs = checkpoint == nil ? nil : BatchProofs(committed.prepared)
+                let computed = ahead.wait()
+                if let computed, computed.base.size == newFrontier.size, computed.base.lastHash == newFrontier.lastHash {
+                    ready = computed
+                } else {
+                    ready = nil
+                }
                 frontier = newFrontier
                 lock.withLock { self.committed = max(self.committed ?? 0, newFrontier.size) }
                 for (waiter, outcome) in zip(batch, committed.outcomes()) {
@@ -137,7 +164,9 @@ final class LogAppender: @unchecked Sendable {
                 // The observer refused some appends after the batch was written: fail those,
                 // queue the others again (ahead of anything queued since), and go on from a
                 // reloaded frontier.
+                _ = ahead.wait()
                 frontier = nil
+                ready = nil
                 var retry: [Pending] = []
                 for (index, waiter) in batch.enumerated() {
                     if let error = rejection.errors[index] {
@@ -146,20 +175,49 @@ final class LogAppender: @unchecked Sendable {
                         retry.append(waiter)
                     }
                 }
-                lock.withLock { pending.insert(contentsOf: retry, at: 0) }
+                let requeued = retry + next
+                lock.withLock { pending.insert(contentsOf: requeued, at: 0) }
+                batch = takeBatch(stopIfEmpty: true)
+                continue
             } catch {
+                _ = ahead.wait()
                 frontier = nil  // reload from the database next time
+                ready = nil
                 for waiter in batch { waiter.continuation.resume(throwing: error) }
                 if !conn.isConnected {
                     // Keep draining (the flag stays set) on a fresh connection, if anything is queued.
                     return lock.withLock {
+                        pending.insert(contentsOf: next, at: 0)
                         if pending.isEmpty { draining = false }
                         return !pending.isEmpty
                     }
                 }
             }
-            batch = takeBatch(stopIfEmpty: true)
+            if next.isEmpty { ready = nil }
+            batch = next.isEmpty ? takeBatch(stopIfEmpty: true) : next
         }
         return false
+    }
+}
+
+/// The next batch computed on the preparer's thread, handed to the writing thread.
+private final class PreparedAhead: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var done = false
+    private var value: LogBatchWriter.Prepared?
+
+    func set(_ prepared: LogBatchWriter.Prepared?) {
+        condition.lock()
+        value = prepared
+        done = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func wait() -> LogBatchWriter.Prepared? {
+        condition.lock()
+        defer { condition.unlock() }
+        while !done { condition.wait() }
+        return value
     }
 }
