@@ -12,7 +12,7 @@ import PnyxTransparency
 /// status, the nullifier bindings, the official attributions, the certificates and the
 /// tally summary. Counts therefore can never drift from the log: they commit together.
 ///
-/// Before the batch is written, its screen (``screen(logID:payloads:connection:)``) reads in
+/// Before the batch is written, its screen (``screen(logID:payloads:contexts:connection:)``) reads in
 /// two grouped queries which entries are already accepted and which one-time keys are bound,
 /// and refuses replays (`entry.replayed`) and one-time keys bound to another credential
 /// (`entry.nullifier_reused`): those entries are dropped from the batch, the others are
