@@ -157,7 +157,8 @@ let package = Package(
             name: "PnyxTestSupport",
             dependencies: ["PnyxBroker", "PnyxService", "PnyxWeb", "PnyxCore", "PnyxCrypto", "PnyxPostgres",
                            .product(name: "Hummingbird", package: "hummingbird"),
-                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             path: "Tests/PnyxTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "PnyxCryptoTests", dependencies: ["PnyxCrypto"], swiftSettings: swiftSettings),
         .testTarget(

@@ -43,7 +43,7 @@ struct CredentialFastPathTests {
         let h = try await BrokerHarness.make(k: 3)
         defer { Task { await h.broker.shutdown() } }
         try await h.importPeople(IssuanceTests.people)
-        try await buildBrokerApplication(broker: h.broker).test(.live) { client in
+        try await buildBrokerApplication(broker: h.broker).testLive { client in
             let signed = try h.definition(scope: ["C1"], level: .commune, ageBands: true)
             let set = try await IssuanceTests.registerPoll(client, signed)
             let message = CredentialMessage(

@@ -130,7 +130,7 @@ struct GuaranteeTests {
             i % 2 == 0 ? shared : try CredentialRequest(message: message, directory: set.directory.directory)
         }
         let app = buildBrokerApplication(broker: h.broker)
-        try await app.test(.live) { client in
+        try await app.testLive { client in
             let port = try #require(client.port)
             // 50 connections, all requests in flight at once.
             let outcomes = try await withThrowingTaskGroup(of: (Int, HTTPResponse.Status, String).self) { group in

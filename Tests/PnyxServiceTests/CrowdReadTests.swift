@@ -180,7 +180,7 @@ struct CrowdReadTests {
             let poll = try await world.openPoll(world.petitionDraft())
             #expect(try await world.submit(try await world.citizen("R1", poll: poll).entry(.sign(nil))).status == .created)
             let paths = Self.paths(poll.id) + ["/v1/polls/\(poll.id.hex)/log/tile/0/000.p/3", "/v1/polls/\(poll.id.hex)/log/tile/entries/000.p/3"]
-            try await buildServiceApplication(service: world.service).test(.live) { live in
+            try await buildServiceApplication(service: world.service).testLive { live in
                 #expect(Self.fastReads(world.service) == 0)
                 for path in paths {
                     let first = try await live.get(path)  // through the router: makes the copy

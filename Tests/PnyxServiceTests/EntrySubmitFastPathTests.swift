@@ -30,7 +30,7 @@ struct EntrySubmitFastPathTests {
     /// Runs `body` with the port of the service's application live on a loopback socket (the
     /// world's own client calls the router in-process).
     static func live(_ world: PnyxWorld, _ body: @Sendable (Int) async throws -> Void) async throws {
-        try await buildServiceApplication(service: world.service).test(.live) { live in
+        try await buildServiceApplication(service: world.service).testLive { live in
             try await body(try #require(live.port))
         }
     }

@@ -49,7 +49,7 @@ struct PnyxWorld: Sendable {
             adminToken: "broker-admin-token-0123456789", databaseURL: brokerDatabase, trusting: serviceKey.publicKey, k: k)
         try await TestServers.withBroker(brokerConfiguration, now: { clock.now }) { broker in
             _ = try await broker.residents.importRegister(areasCSV: TestRegister.areasCSV, residentsCSV: TestRegister.residentsCSV(people: people))
-            try await buildBrokerApplication(broker: broker).test(.live) { brokerClient in
+            try await buildBrokerApplication(broker: broker).testLive { brokerClient in
                 var configuration = ServiceConfiguration(
                     databaseURL: serviceDatabase, brokerURL: "http://127.0.0.1:\(brokerClient.port!)", serviceKey: serviceKey,
                     keyName: "service.pnyx.test", adminTokens: [adminToken: "Alice (admin)"],

@@ -53,7 +53,7 @@ public struct LiveServers: Sendable {
         if let host = options.brokerHost { brokerConfiguration.host = host }
         try await TestServers.withBroker(brokerConfiguration, now: { clock.now }) { broker in
             _ = try await broker.residents.importRegister(areasCSV: options.areasCSV, residentsCSV: options.residentsCSV)
-            try await buildBrokerApplication(broker: broker).test(.live) { brokerClient in
+            try await buildBrokerApplication(broker: broker).testLive { brokerClient in
                 var configuration = ServiceConfiguration(
                     databaseURL: serviceDatabase, brokerURL: "http://127.0.0.1:\(brokerClient.port!)", serviceKey: serviceKey,
                     keyName: "service.pnyx.test", logOriginPrefix: "pnyx.test/poll/", checkpointInterval: .seconds(3600),
@@ -63,7 +63,7 @@ public struct LiveServers: Sendable {
                     let app = Application(
                         router: options.router(service),
                         configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "pnyx-service"))
-                    try await app.test(.live) { client in
+                    try await app.testLive { client in
                         try await body(LiveServers(clock: clock, broker: broker, brokerClient: brokerClient, service: service,
                                                    client: client, serviceKey: serviceKey))
                     }
