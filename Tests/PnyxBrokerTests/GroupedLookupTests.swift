@@ -162,6 +162,28 @@ struct GroupedLookupTests {
         #expect(kinds.contains("p"))
     }
 
+    /// The grouped lookup probes every table by its primary key even when the plan is made
+    /// while the tables are analysed as (nearly) empty, as in a new deployment: a sequential
+    /// scan chosen then would stay in the connection's generic plan while the tables grow.
+    @Test func groupedLookupProbesByPrimaryKeyEvenOnTablesAnalysedEmpty() async throws {
+        let h = try await BrokerHarness.make(k: 1)
+        defer { Task { await h.broker.shutdown() } }
+        let w = try await Self.mixedWorld(h)
+        try await h.broker.pool.withBlockingConnection { try $0.executeScript("VACUUM ANALYZE") }
+        let keys = [(pollID: w.pollID, tokenHash: Self.hash(w.tokens["A1"]!))]
+        let plan = try await h.broker.pool.withBlockingConnection { conn in
+            try IssuanceLookupBatcher.withGenericPlans(conn) {
+                try conn.query("EXPLAIN " + IssuanceLookupBatcher.lookupSQL, [
+                    BinaryArray.bytea(keys.map(\.pollID.bytes)), BinaryArray.bytea(keys.map(\.tokenHash)),
+                ]).map { try $0.decode(String.self, at: 0) }.joined(separator: "\n")
+            }
+        }
+        #expect(!plan.contains("Seq Scan"), "\(plan)")
+        for index in ["broker_sessions_pkey", "broker_residents_pkey", "broker_poll_members_pkey", "broker_issuances_pkey"] {
+            #expect(plan.contains(index), "\(index) not used:\n\(plan)")
+        }
+    }
+
     @Test func credentialResponseHasTheBytesOfTheJSONEncoder() throws {
         let classes = [AttributeClass.anonymous, try AttributeClass(text: "area=C1;age=25-34"), try AttributeClass(text: "age=35-49")]
         for cls in classes {

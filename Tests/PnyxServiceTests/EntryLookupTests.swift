@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdTesting
 import PnyxCore
 import PnyxCrypto
+import PnyxPostgres
 @testable import PnyxService
 import PnyxTransparency
 import Testing
@@ -110,6 +111,32 @@ struct EntryLookupTests {
             for (entry, position) in entries {
                 let digest = SHA256.hash(entry.canonicalBytes)
                 #expect(positions.first { $0.0 == digest }?.1 == Int64(position))
+            }
+        }
+    }
+
+    @Test("the append transaction's replay and one-time-key lookups probe by primary key, even on tables analysed (nearly) empty")
+    func batchLookupsProbeByPrimaryKey() async throws {
+        try await PnyxWorld.with { world in
+            let poll = try await world.openPoll(world.petitionDraft())
+            let voter = try await world.citizen("R1", poll: poll)
+            let entry = try voter.entry(.sign(nil))
+            #expect(try await world.submit(entry).status == .created)
+            // Statistics of tables holding one row, as in a new deployment: without the
+            // transaction's settings, PostgreSQL plans these lookups as sequential scans.
+            try await world.service.pool.withBlockingConnection { try $0.executeScript("VACUUM ANALYZE") }
+            let parameters: [PostgresValue] = [.bytea(poll.id.bytes), .bytea(SHA256.hash(entry.canonicalBytes)), .int64(1)]
+            let plans = try await world.service.pool.withTransaction { session in
+                try await session.withBlockingConnection { conn in
+                    _ = try conn.queryPrepared(TallyKeeper.genericPlansSQL)
+                    return try [TallyKeeper.seenDigestsSQL, TallyKeeper.bindingsSQL].map { sql in
+                        try conn.query("EXPLAIN " + sql, parameters).map { try $0.decode(String.self, at: 0) }.joined(separator: "\n")
+                    }
+                }
+            }
+            for (plan, index) in zip(plans, ["service_entry_digests_pkey", "service_nullifiers_pkey"]) {
+                #expect(!plan.contains("Seq Scan"), "\(plan)")
+                #expect(plan.contains(index), "\(index) not used:\n\(plan)")
             }
         }
     }
