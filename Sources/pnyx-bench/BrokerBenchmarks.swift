@@ -104,7 +104,7 @@ enum BrokerBenchmarks {
         precondition(members.count == residents + warmUp, "not enough eligible demo residents")
         let codes = try await broker.enrolment.issueCodes(residentIDs: members)
         // requests[round][resident]
-        var requests: [[IssueLoad.Request]] = Array(repeating: [], count: rounds)
+        var requests: [[HTTPLoadGenerator.Request]] = Array(repeating: [], count: rounds)
         let prepareStart = DispatchTime.now().uptimeNanoseconds
         for code in codes {
             _ = try await broker.enrolment.enrol(code: code.code, passphrase: "benchmark passphrase")
@@ -114,12 +114,16 @@ enum BrokerBenchmarks {
                 let message = CredentialMessage(pollID: pollID, attributeClass: .anonymous, oneTimeKey: Ed25519.PrivateKey().publicKey)
                 let blinded = try CredentialRequest(message: message, directory: set.directory.directory).blindedMessage
                 let body = Array(#"{"blindedMessage":"\#(Base64.encode(blinded))"}"#.utf8)
-                requests[round].append(IssueLoad.request(path: "/v1/polls/\(pollID.hex)/credential", token: token, body: body))
+                requests[round].append(HTTPLoadGenerator.postJSON(
+                    "/v1/polls/\(pollID.hex)/credential", body, headers: [("Authorization", "Bearer \(token)")]))
             }
         }
         print(String(format: "  (prepared %d sessions and %d blinded messages in %.1f s)", codes.count, codes.count * rounds,
                      Double(DispatchTime.now().uptimeNanoseconds - prepareStart) / 1e9))
         let pollID = sets[0].definition.pollID
+        if ProcessInfo.processInfo.environment["PNYX_BENCH_BROKER_SETTLE"] != "0" {
+            try await settle(broker.pool)
+        }
 
         // The raw private-key operation on the poll's own key.
         let privateKeyDER = try await broker.pool.query(
@@ -140,39 +144,42 @@ enum BrokerBenchmarks {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.run() }
             let serverPort = try await port.wait()
-            let load = IssueLoad(host: "127.0.0.1", port: serverPort)
+            /// A closed-loop run of `requests` over `connections` (the load generator's own thread).
+            func load(_ requests: [HTTPLoadGenerator.Request], connections: Int) async throws -> HTTPLoadGenerator.Result {
+                try await HTTPLoadGenerator(.init(port: serverPort, connections: connections, duration: .seconds(600))).run(requests)
+            }
             let metrics = broker.metrics
             var rounds: [(ratio: Double, context: [(String, Double, String)])] = []
             var rawBefore = rawBefore
             for (round, requests) in requests.enumerated() {
                 // Warm-up on residents not counted.
-                let warm = try await load.run(Array(requests.prefix(warmUp)), connections: min(connections, warmUp))
-                precondition(warm.ok == warmUp, "warm-up failed: \(warm.failures.prefix(3))")
+                let warm = try await load(Array(requests.prefix(warmUp)), connections: min(connections, warmUp))
+                guard warm.completed == warmUp, warm.errors == 0 else { throw BenchError("warm-up failed: \(warm.summary)") }
                 let timed = Array(requests.dropFirst(warmUp))
                 let lookupsBefore = (metrics.credentialLookupBatches.value, metrics.credentialLookups.value)
                 let cpuBefore = (CPUTime.process(), CPUTime.cluster(cluster))
-                let result = try await load.run(timed, connections: connections)
+                let result = try await load(timed, connections: connections)
                 let cpuAfter = (CPUTime.process(), CPUTime.cluster(cluster))
                 let lookupBatches = metrics.credentialLookupBatches.value - lookupsBefore.0
                 let lookups = metrics.credentialLookups.value - lookupsBefore.1
-                guard result.ok == timed.count else {
-                    throw BenchError("\(timed.count - result.ok) credential requests failed: \(result.failures.prefix(3))")
+                guard result.completed == timed.count, result.errors == 0 else {
+                    throw BenchError("credential requests failed: \(result.summary), statuses \(result.statuses)")
                 }
                 let rawAfter = rawRate(raw, input: input, threads: threads)
                 let rawMean = (rawBefore + rawAfter) / 2
-                let issued = Double(result.ok) / result.seconds
+                let issued = Double(result.completed) / result.seconds
                 let context: [(String, Double, String)] = [
                     ("broker.issue_per_s", issued, "issued/s"),
-                    ("broker.issue_p50_ms", result.percentileMs(0.5), "ms"),
-                    ("broker.issue_p99_ms", result.percentileMs(0.99), "ms"),
+                    ("broker.issue_p50_ms", result.p50Ms, "ms"),
+                    ("broker.issue_p99_ms", result.p99Ms, "ms"),
                     ("broker.raw_private_op_per_s", rawMean, "ops/s"),
-                    ("broker.issue_cpu_us", (cpuAfter.0 - cpuBefore.0) / Double(result.ok) * 1e6, "µs/credential"),
-                    ("broker.issue_pg_cpu_us", (cpuAfter.1 - cpuBefore.1) / Double(result.ok) * 1e6, "µs/credential"),
+                    ("broker.issue_cpu_us", (cpuAfter.0 - cpuBefore.0) / Double(result.completed) * 1e6, "µs/credential"),
+                    ("broker.issue_pg_cpu_us", (cpuAfter.1 - cpuBefore.1) / Double(result.completed) * 1e6, "µs/credential"),
                     ("broker.raw_private_op_cpu_us", rawCPU(raw, input: input) * 1e6, "µs/op"),
                     ("broker.issue_lookup_batch_mean", lookupBatches > 0 ? lookups / lookupBatches : 0, "requests/statement"),
                 ]
                 rounds.append((issued / rawMean, context))
-                print("  (round \(round + 1): \(result.ok) credentials over \(connections) connections in "
+                print("  (round \(round + 1): \(result.completed) credentials over \(connections) connections in "
                       + "\(String(format: "%.2f", result.seconds)) s, ratio \(String(format: "%.3f", issued / rawMean)); "
                       + "raw private op \(Int(rawBefore)) before, \(Int(rawAfter)) after, on \(threads) threads)")
                 rawBefore = rawAfter
@@ -189,6 +196,20 @@ enum BrokerBenchmarks {
         precondition(rows == requests.joined().count, "issuance rows \(rows) ≠ \(requests.joined().count)")
         await broker.shutdown()
         return figures
+    }
+
+    /// Lets the cluster settle after the bulk preparation (thousands of enrolments, sessions
+    /// and poll members written in a few seconds), so that its aftermath — autovacuum and
+    /// autoanalyze of those tables, a checkpoint writing their dirty pages — does not land in
+    /// the first timed round: `VACUUM ANALYZE` then `CHECKPOINT`, as an operator's steady state.
+    static func settle(_ pool: PostgresPool) async throws {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try await pool.withBlockingConnection { conn in
+            try conn.executeScript("VACUUM ANALYZE")
+            try conn.executeScript("CHECKPOINT")
+        }
+        print(String(format: "  (settled: VACUUM ANALYZE and CHECKPOINT in %.1f s)",
+                     Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
     }
 
     /// A private, durable cluster (fsync and synchronous_commit on) in a temporary folder,
@@ -310,136 +331,5 @@ final class RawPrivateOperation: @unchecked Sendable {
             EVP_PKEY_decrypt(contexts[thread], outputs[thread].baseAddress, &length, $0.baseAddress, $0.count)
         }
         precondition(status == 1 && length == 256)
-    }
-}
-
-/// A closed-loop HTTP/1.1 load: `connections` keep-alive connections, each sending its share
-/// of the pre-encoded requests one after the other.
-struct IssueLoad: Sendable {
-    let host: String
-    let port: Int
-
-    struct Result: Sendable {
-        var ok = 0
-        var failures: [String] = []
-        var seconds = 0.0
-        var latenciesNs: [UInt64] = []
-
-        func percentileMs(_ q: Double) -> Double {
-            let sorted = latenciesNs.sorted()
-            guard !sorted.isEmpty else { return 0 }
-            return Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]) / 1e6
-        }
-    }
-
-    /// One prepared request.
-    struct Request: Sendable {
-        var head: HTTPRequestHead
-        var body: ByteBuffer
-    }
-
-    /// A POST with a JSON body and a bearer token.
-    static func request(path: String, token: String, body: [UInt8]) -> Request {
-        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path)
-        head.headers.add(name: "Host", value: "127.0.0.1")
-        head.headers.add(name: "Content-Type", value: "application/json")
-        head.headers.add(name: "Authorization", value: "Bearer \(token)")
-        head.headers.add(name: "Content-Length", value: String(body.count))
-        return Request(head: head, body: ByteBuffer(bytes: body))
-    }
-
-    func run(_ requests: [Request], connections: Int) async throws -> Result {
-        let group = MultiThreadedEventLoopGroup.singleton
-        let shares = (0..<connections).map { c in Array(stride(from: c, to: requests.count, by: connections).map { requests[$0] }) }
-        let start = DispatchTime.now().uptimeNanoseconds
-        let results = try await withThrowingTaskGroup(of: Result.self) { tasks in
-            for share in shares where !share.isEmpty {
-                tasks.addTask {
-                    let loop = group.next()
-                    let done = loop.makePromise(of: Result.self)
-                    let channel = try await ClientBootstrap(group: loop)
-                        .channelOption(ChannelOptions.socket(SocketOptionLevel(IPPROTO_TCP), TCP_NODELAY), value: 1)
-                        .channelInitializer { channel in
-                            channel.eventLoop.makeCompletedFuture {
-                                try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                                try channel.pipeline.syncOperations.addHandler(ClosedLoopHandler(requests: share, done: done))
-                            }
-                        }
-                        .connect(host: host, port: port).get()
-                    let result = try await done.futureResult.get()
-                    try? await channel.close()
-                    return result
-                }
-            }
-            var total = Result()
-            for try await result in tasks {
-                total.ok += result.ok
-                total.failures += result.failures
-                total.latenciesNs += result.latenciesNs
-            }
-            return total
-        }
-        var total = results
-        total.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return total
-    }
-}
-
-/// Sends request i+1 when the answer to request i has arrived; counts 200s.
-private final class ClosedLoopHandler: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundOut = HTTPClientRequestPart
-
-    let requests: [IssueLoad.Request]
-    let done: EventLoopPromise<IssueLoad.Result>
-    var index = 0
-    var status: HTTPResponseStatus = .ok
-    var body = ByteBuffer()
-    var sentAt: UInt64 = 0
-    var result = IssueLoad.Result()
-
-    init(requests: [IssueLoad.Request], done: EventLoopPromise<IssueLoad.Result>) {
-        self.requests = requests
-        self.done = done
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        send(context)
-        context.fireChannelActive()
-    }
-
-    func send(_ context: ChannelHandlerContext) {
-        sentAt = DispatchTime.now().uptimeNanoseconds
-        context.write(wrapOutboundOut(.head(requests[index].head)), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(requests[index].body))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            status = head.status
-            body.clear()
-        case .body(var part):
-            if status != .ok { body.writeBuffer(&part) }
-        case .end:
-            result.latenciesNs.append(DispatchTime.now().uptimeNanoseconds - sentAt)
-            if status == .ok {
-                result.ok += 1
-            } else {
-                result.failures.append("\(status.code) \(body.readString(length: body.readableBytes) ?? "")")
-            }
-            index += 1
-            if index < requests.count { send(context) } else { done.succeed(result) }
-        }
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        done.fail(error)
-        context.close(promise: nil)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        done.fail(BenchError("connection closed after \(index) of \(requests.count) requests"))
     }
 }
