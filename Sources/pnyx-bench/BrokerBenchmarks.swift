@@ -1,10 +1,6 @@
 import COpenSSL
 import Foundation
-import Hummingbird
 import Logging
-import NIOCore
-import NIOHTTP1
-import NIOPosix
 import PnyxBroker
 import PnyxCore
 import PnyxCrypto
@@ -25,8 +21,9 @@ import PnyxPostgres
 /// (``settle(_:)``). Timed, one round per poll: `POST /v1/polls/{poll}/credential` for every
 /// one of them from `connections` keep-alive connections of ``HTTPLoadGenerator`` (pre-encoded
 /// requests, its own thread), each sending its next request when the previous answer arrived
-/// (closed loop). Every answer must be 200, and every issuance must have its row at the end. The raw rate is measured on
-/// as many threads as cores before the first round and after each round; a round's ratio
+/// (closed loop). Every answer must be 200, and every issuance must have its row at the end.
+/// The raw rate is measured on as many threads as cores before the first round and after
+/// each round; a round's ratio
 /// uses the mean of the raw rates just before and just after it, and `broker.issue_ratio`
 /// is the median of the rounds' ratios (one round lasts about a second, so a single round
 /// scatters by a few hundredths; `broker.issue_ratio_min`/`_max` show the spread). The
@@ -163,7 +160,7 @@ enum BrokerBenchmarks {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.run() }
             let serverPort = try await port.wait()
-            /// A closed-loop run of `requests` over `connections` (the load generator's own thread).
+            // A closed-loop run of `requests` over `connections` (the load generator's own thread).
             func load(_ requests: [HTTPLoadGenerator.Request], connections: Int) async throws -> HTTPLoadGenerator.Result {
                 try await HTTPLoadGenerator(.init(port: serverPort, connections: connections, duration: .seconds(600))).run(requests)
             }
