@@ -10,7 +10,8 @@ import PnyxTransparency
 /// a `GET` of a poll's page data, counts, latest checkpoint or a tile whose prepared copy is
 /// in ``ReadCache`` (and servable: not past ``ReadCache/maxStale``) is answered from it
 /// directly, with the same bytes, `ETag`, `Cache-Control` and `304` as the routes; a due copy
-/// starts its refresh exactly as the routes do. Everything else (no copy yet, another path,
+/// starts its refresh exactly as the routes do, with the router's `Date` and `Server` headers.
+/// Everything else (no copy yet, another path,
 /// a query string, `Connection: close`, or a request arriving while an earlier one on the
 /// connection is still being answered by the router, so answers keep their order) goes on
 /// to the router unchanged. No blocking work: a dictionary lookup under a lock.
@@ -22,13 +23,19 @@ final class CrowdFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     let service: PetitionService
     let counter: MetricsCounter?
+    /// The `Server` header (the application's `serverName`), after `Date`, as on the router's answers.
+    let serverName: String?
+    /// The `Date` header, shared by the application's connections.
+    let date: HTTPDateHeader
     /// Requests passed to the router and not fully answered yet.
     private var forwarded = 0
     /// The request being answered here (its body and end are dropped).
     private var answering = false
 
-    init(service: PetitionService, metrics: MetricsRegistry?) {
+    init(service: PetitionService, metrics: MetricsRegistry?, serverName: String?, date: HTTPDateHeader) {
         self.service = service
+        self.serverName = serverName
+        self.date = date
         self.counter = metrics?.counter(
             "pnyx_http_fast_reads_total", help: "Public reads answered from memory before the router (not in pnyx_http_requests_total).")
     }
@@ -42,17 +49,19 @@ final class CrowdFastPath: ChannelDuplexHandler, RemovableChannelHandler {
                let (copy, policy) = lookup(request.path ?? "") {
                 answering = true
                 var headers: HTTPFields = [:]
-                headers.reserveCapacity(5)
+                headers.reserveCapacity(7)
                 headers[.eTag] = copy.etag
                 headers[.cacheControl] = policy.headerValue
                 let notModified = request.headerFields[.ifNoneMatch].map { Self.matches($0, copy.etag) } ?? false
                 counter?.increment()
                 if notModified {
                     headers[.contentLength] = "0"
+                    addDateAndServer(&headers)
                     context.write(wrapOutboundOut(.head(HTTPResponse(status: .notModified, headerFields: headers))), promise: nil)
                 } else {
                     headers[.contentType] = copy.contentType
                     headers[.contentLength] = String(copy.body.readableBytes)
+                    addDateAndServer(&headers)
                     context.write(wrapOutboundOut(.head(HTTPResponse(status: .ok, headerFields: headers))), promise: nil)
                     context.write(wrapOutboundOut(.body(copy.body)), promise: nil)
                 }
@@ -68,6 +77,13 @@ final class CrowdFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             }
             context.fireChannelRead(data)
         }
+    }
+
+    /// `Date` (RFC 9110 §6.6.1: an origin server with a clock sends it; caches in front use it
+    /// to age the copy) and `Server`, last, as Hummingbird adds them to the router's answers.
+    private func addDateAndServer(_ headers: inout HTTPFields) {
+        headers[.date] = date.value
+        if let serverName { headers[.server] = serverName }
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

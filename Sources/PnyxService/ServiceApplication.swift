@@ -85,11 +85,13 @@ public func buildServiceApplication(
 ) -> some ApplicationProtocol {
     let serverName = "pnyx-service"
     let entries = EntrySubmitResponder(service: service, serverName: serverName)
+    let date = HTTPDateHeader()
     return Application(
         router: router,
         server: .http1(configuration: .init(additionalChannelHandlers: entryFastPath
-            ? [CrowdFastPath(service: service, metrics: service.metrics), EntrySubmitFastPath(responder: entries)]
-            : [CrowdFastPath(service: service, metrics: service.metrics)])),
+            ? [CrowdFastPath(service: service, metrics: service.metrics, serverName: serverName, date: date),
+               EntrySubmitFastPath(responder: entries)]
+            : [CrowdFastPath(service: service, metrics: service.metrics, serverName: serverName, date: date)])),
         configuration: .init(address: address ?? .hostname(service.configuration.host, port: service.configuration.port),
                              serverName: serverName),
         onServerRunning: onServerRunning,

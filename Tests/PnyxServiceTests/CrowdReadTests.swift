@@ -192,11 +192,15 @@ struct CrowdReadTests {
                     #expect(fast.headers[.eTag] == routed.headers[.eTag], "\(path)")
                     #expect(fast.headers[.cacheControl] == routed.headers[.cacheControl], "\(path)")
                     #expect(fast.headers[.contentType] == routed.headers[.contentType], "\(path)")
+                    // The router's headers in the router's order, Date and Server last.
+                    #expect(fast.headers.map(\.name) == first.headers.map(\.name), "\(path)")
+                    #expect(fast.headers[.server] == "pnyx-service" && fast.headers[.date]?.hasSuffix(" GMT") == true)
                     let etag = try #require(fast.headers[.eTag])
                     let notModified = try await live.get(path, headers: [.ifNoneMatch: "\"00\", " + etag])
                     #expect(notModified.status == .notModified, "\(path)")
                     #expect(notModified.body.readableBytes == 0)
                     #expect(notModified.headers[.eTag] == etag)
+                    #expect(notModified.headers[.server] == "pnyx-service" && notModified.headers[.date] != nil)
                 }
                 #expect(Self.fastReads(world.service) == 2 * paths.count)
 
