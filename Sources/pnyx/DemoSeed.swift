@@ -26,7 +26,7 @@ struct DemoSeed {
     func run(codesFile: String) async throws -> Summary {
         let town = DemoMunicipality()
         let imported = try await broker.residents.importRegister(areasCSV: town.areasCSV, residentsCSV: town.residentsCSV)
-        print("register: \(imported.areas) areas, \(imported.added) residents imported")
+        Console.say("register: \(imported.areas) areas, \(imported.added) residents imported")
 
         let now = Int64(Date().timeIntervalSince1970)
         let reference = CivilDate(year: 2025, month: 1, day: 1)!
@@ -60,7 +60,7 @@ struct DemoSeed {
         }
         let wait = Double(now + 20) - Date().timeIntervalSince1970
         if wait > 0 {
-            print(String(format: "key sets ready; the polls open in %.0f s", wait))
+            Console.say(String(format: "key sets ready; the polls open in %.0f s", wait))
             try await Task.sleep(for: .milliseconds(Int(wait * 1000) + 50))
         }
         let petition = try await service.open(published[0].id)
@@ -80,7 +80,7 @@ struct DemoSeed {
             ])
             if try await participate(resident.residentID, in: consultation, payload: payload) { voted += 1 }
         }
-        print("seeded \(signed) petition signatures and \(voted) consultation votes through the real protocol")
+        Console.say("seeded \(signed) petition signatures and \(voted) consultation votes through the real protocol")
 
         let codes = try await broker.enrolment.issueCodes(residentIDs: residents.dropFirst(200).prefix(5).map(\.residentID))
         try EnrolmentStore.csv(codes).write(toFile: codesFile, atomically: true, encoding: .utf8)

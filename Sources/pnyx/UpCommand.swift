@@ -95,7 +95,7 @@ struct UpCommand: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask {
                 do { try await group.run() } catch {
-                    print("pnyx: the servers stopped: \(error)")
+                    Console.error("pnyx: the servers stopped: \(error)")
                     throw error
                 }
             }
@@ -118,7 +118,7 @@ struct UpCommand: AsyncParsableCommand {
     private func seedIfNeeded(state: DemoState, broker: Broker, service: PetitionService) async throws -> DemoSeed.Summary {
         if let data = FileManager.default.contents(atPath: state.seededMarker),
            let summary = try? JSONDecoder().decode(DemoSeed.Summary.self, from: data) {
-            print("demo data from \(state.seededMarker) (use --reset to start afresh)")
+            Console.say("demo data from \(state.seededMarker) (use --reset to start afresh)")
             return summary
         }
         let summary = try await DemoSeed(broker: broker, service: service).run(codesFile: state.enrolmentCodesFile)
@@ -156,7 +156,7 @@ struct UpCommand: AsyncParsableCommand {
             "",
             "Ctrl-C stops the service, the broker and the private PostgreSQL.",
         ]
-        print(lines.joined(separator: "\n"))
+        Console.say(lines.joined(separator: "\n"))
     }
 
     /// The service's application with the citizen pages on the same origin.
