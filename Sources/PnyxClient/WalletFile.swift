@@ -71,15 +71,8 @@ public struct WalletFile: Sendable {
         } catch {
             throw ClientError(.walletUnwritable, "cannot create \(folder): \(error.localizedDescription)")
         }
-        // O_CLOEXEC: a process spawned meanwhile (by this program, or by a parallel test) must
-        // not inherit the descriptor; the flock belongs to the open file description, so an
-        // inheriting child would hold the lock until it exits (`wallet.busy` for the next command).
-        let fd = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw ClientError(.walletUnwritable, "cannot open \(path).lock: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }  // closing releases the lock
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            throw ClientError(.walletBusy, "another pnyx wallet command is using \(path); retry when it has finished")
-        }
+        let lock = try WalletLock(path: path + ".lock")
+        defer { lock.release() }
         return try await body()
     }
 
@@ -122,5 +115,35 @@ public struct WalletFile: Sendable {
         }
         let folderFD = open(folder, O_RDONLY)
         if folderFD >= 0 { _ = fsync(folderFD); close(folderFD) }
+    }
+}
+
+/// The exclusive lock of ``WalletFile/locked(_:)``: `flock` on `<wallet>.lock`, taken without
+/// waiting (`wallet.busy` when another command holds it).
+///
+/// The lock belongs to the open file description, which a process spawned while it is held
+/// shares until its `exec` (or, without `O_CLOEXEC`, until it exits): closing our descriptor
+/// alone would leave the lock held by that copy, and the next command would find the wallet
+/// busy. So the descriptor is opened `O_CLOEXEC` and the lock is released with `LOCK_UN`
+/// (which frees it for every copy) before the descriptor is closed.
+struct WalletLock {
+    let fd: Int32
+
+    /// Takes the lock on `path` (created with mode 0600). Throws `wallet.unwritable` or `wallet.busy`.
+    init(path: String) throws(ClientError) {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw ClientError(.walletUnwritable, "cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            let wallet = path.hasSuffix(".lock") ? String(path.dropLast(5)) : path
+            throw ClientError(.walletBusy, "another pnyx wallet command is using \(wallet); retry when it has finished")
+        }
+        self.fd = fd
+    }
+
+    /// Releases the lock for every copy of the descriptor, then closes ours.
+    func release() {
+        flock(fd, LOCK_UN)
+        close(fd)
     }
 }

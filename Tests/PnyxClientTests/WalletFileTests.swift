@@ -79,6 +79,24 @@ import Testing
         #expect(try await wallet.check().isEmpty)
     }
 
+    /// A process spawned while a command held the lock shares its open file description until
+    /// its `exec`; once the command is done, the next one must not find the wallet busy. (A
+    /// duplicate descriptor stands for the child's copy.)
+    @Test func aCopyOfTheLockDescriptorDoesNotKeepTheWalletBusy() throws {
+        let dir = folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/wallet.json.lock"
+        let first = try WalletLock(path: path)
+        let inherited = dup(first.fd)
+        #expect(inherited >= 0)
+        defer { close(inherited) }
+        do { _ = try WalletLock(path: path); Issue.record("locked twice") } catch { #expect(error.code == "wallet.busy") }
+        first.release()
+        let next = try WalletLock(path: path)
+        next.release()
+    }
+
     @Test func thePathComesFromTheOptionThenTheEnvironmentThenHome() {
         #expect(WalletFile.resolve("/a/w.json", environment: ["PNYX_WALLET": "/b/w.json", "HOME": "/h"]).path == "/a/w.json")
         #expect(WalletFile.resolve(nil, environment: ["PNYX_WALLET": "/b/w.json", "HOME": "/h"]).path == "/b/w.json")
